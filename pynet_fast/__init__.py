@@ -1,0 +1,1 @@
+raise ImportError("pynet_fast is not built yet")
