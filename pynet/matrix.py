@@ -43,12 +43,14 @@ def transpose_times(M, v, start):
     the columns of ``M``, this walks its rows: it starts from ``start`` and adds
     ``v[i] * M[i]`` for ``i = 0, 1, ...``. Each entry still receives its terms
     in the order ``i = 0, 1, ...``, so the result is bit for bit that of
-    ``times(transpose(M), v)`` added to ``start`` first, and every step is a
-    whole row at once, which is what makes it fast in Python.
+    ``times(transpose(M), v)`` added to ``start`` first, and it reads memory in
+    the order it is stored.
     """
     total = list(start)
+    columns = range(len(total))
     for v_i, row in zip(v, M):
-        total = [t + v_i * m for t, m in zip(total, row)]
+        for j in columns:
+            total[j] += v_i * row[j]
     return total
 
 
@@ -57,9 +59,11 @@ def add_outer(M, scale, u, v):
 
     Entry ``(i, j)`` gains ``(scale * u[i]) * v[j]``.
     """
-    for i, u_i in enumerate(u):
+    columns = range(len(v))
+    for u_i, row in zip(u, M):
         c = scale * u_i
-        M[i] = [m + c * v_j for m, v_j in zip(M[i], v)]
+        for j in columns:
+            row[j] += c * v[j]
 
 
 def add_scaled(v, scale, u):
