@@ -185,7 +185,7 @@ class NetworkBase:
     def from_dict(cls, data):
         """A network from :meth:`to_dict`'s form; every field is checked first."""
         fields = modelfile.from_dict(data)
-        network = cls.__new__(cls)
+        network = object.__new__(cls)  # (MicroPython has no cls.__new__)
         network._describe(fields["layer_sizes"], fields["learning_rate"], fields["rule"], fields["bias"])
         network._store(fields["weights"], fields["biases"])
         return network
