@@ -18,6 +18,23 @@ IMPLEMENTATIONS = {"pure": "pynet", "fast": "pynet_fast"}
 MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 
+def pytest_report_header(config):
+    import pynet
+
+    return "pynet under test: %s" % os.path.dirname(pynet.__file__)
+
+
+def pytest_sessionstart(session):
+    """With PYNET_EXPECT_INSTALLED=1 (CI), refuse to test a source tree instead of the installed package."""
+    if os.environ.get("PYNET_EXPECT_INSTALLED") != "1":
+        return
+    import pynet
+
+    source_tree = Path(__file__).resolve().parents[1]
+    if Path(pynet.__file__).resolve().parents[1] == source_tree:
+        raise pytest.UsageError("PYNET_EXPECT_INSTALLED=1 but pynet comes from the source tree %s" % source_tree)
+
+
 def require_fast():
     return os.environ.get("PYNET_REQUIRE_FAST") == "1"
 
