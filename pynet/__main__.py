@@ -1,0 +1,8 @@
+"""``python -m pynet``: the same command line as the ``pynet`` console script."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""``pynet_fast.NeuralNetwork``: pynet's network with compiled storage and arithmetic.
+
+Everything but the numbers comes from ``pynet.base.NetworkBase``: the constructor,
+the checks, the seed's names, the model file and pickling. This class keeps the
+parameters in a ``pynet_fast._core.Core`` and overrides the entry points that can
+skip the Python-level checks: when the input is already in a form the compiled
+code checks completely (finite Python floats in lists or tuples, or C-contiguous
+float64 buffers such as ``array('d')``, memoryviews and numpy arrays), it goes
+straight to the kernels; anything else goes through ``NetworkBase``, so that it is
+converted, or refused with pynet's own error, exactly as in ``pynet``.
+"""
+
+from pynet.base import NetworkBase
+
+from ._core import Core
+
+
+class NeuralNetwork(NetworkBase):
+    """A fully connected sigmoid network trained by per-sample gradient descent.
+
+    ``NeuralNetwork(input_nodes, hidden_nodes, output_nodes, learning_rate, *,
+    seed=None, bias=False, rule="seed")``: the same network as
+    ``pynet.NeuralNetwork``, giving bit for bit the same results.
+    """
+
+    # -- the backend's five methods (their arguments are checked already) --------------
+
+    def _store(self, weights, biases):
+        core = getattr(self, "_core", None)
+        if core is None or core.layer_sizes != self._layer_sizes:
+            core = Core(self._layer_sizes)
+        core.store(weights, biases)
+        self._core = core
+
+    def _export(self):
+        return self._core.export()
+
+    def _train_one(self, inputs, targets):
+        return self._core.train(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+
+    def _query_one(self, inputs):
+        return self._core.query(inputs)
+
+    def _backquery_one(self, outputs):
+        return self._core.backquery(outputs)
+
+    # -- fast paths past the Python-level checks -------------------------------------------
+
+    def train(self, inputs, targets):
+        loss = self._core.train(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+        return NetworkBase.train(self, inputs, targets) if loss is None else loss
+
+    train.__doc__ = NetworkBase.train.__doc__
+
+    def train_many(self, input_rows, target_rows):
+        core = self._core
+        inputs = core.rows(input_rows, self._layer_sizes[0])
+        targets = core.rows(target_rows, self._layer_sizes[-1]) if inputs is not None else None
+        if targets is None or len(inputs) != len(targets) or len(inputs) == 0:
+            return NetworkBase.train_many(self, input_rows, target_rows)
+        return core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+
+    train_many.__doc__ = NetworkBase.train_many.__doc__ + """
+        The whole loop runs in compiled code, without the GIL, when both are C-contiguous
+        2-D float64 buffers or lists (tuples) of rows of floats or float64 buffers.
+        """
+
+    def query(self, inputs):
+        outputs = self._core.query(inputs)
+        return NetworkBase.query(self, inputs) if outputs is None else outputs
+
+    query.__doc__ = NetworkBase.query.__doc__
+
+    def query_many(self, rows):
+        checked = self._core.rows(rows, self._layer_sizes[0])
+        return NetworkBase.query_many(self, rows) if checked is None else self._core.query_rows(checked)
+
+    query_many.__doc__ = NetworkBase.query_many.__doc__
+
+
+neuralNetwork = NeuralNetwork  # the seed's name for the class
