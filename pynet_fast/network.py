@@ -56,9 +56,11 @@ class NeuralNetwork(NetworkBase):
         core = self._core
         inputs = core.rows(input_rows, self._layer_sizes[0])
         targets = core.rows(target_rows, self._layer_sizes[-1]) if inputs is not None else None
-        if targets is None or len(inputs) != len(targets) or len(inputs) == 0:
-            return NetworkBase.train_many(self, input_rows, target_rows)
-        return core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+        if targets is not None and len(inputs) == len(targets) and len(inputs) > 0:
+            mean = core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+            if mean is not None:
+                return mean
+        return NetworkBase.train_many(self, input_rows, target_rows)
 
     train_many.__doc__ = NetworkBase.train_many.__doc__ + """
         The whole loop runs in compiled code, without the GIL, when both are C-contiguous
@@ -73,7 +75,8 @@ class NeuralNetwork(NetworkBase):
 
     def query_many(self, rows):
         checked = self._core.rows(rows, self._layer_sizes[0])
-        return NetworkBase.query_many(self, rows) if checked is None else self._core.query_rows(checked)
+        outputs = None if checked is None else self._core.query_rows(checked)
+        return NetworkBase.query_many(self, rows) if outputs is None else outputs
 
     query_many.__doc__ = NetworkBase.query_many.__doc__
 
