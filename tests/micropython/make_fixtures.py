@@ -29,16 +29,6 @@ TRAINING_CASES = [  # (input, hidden, output, learning rate, seed, bias, rule)
 ]
 
 
-def scale(pixels):
-    return [p / 255 * 0.99 + 0.01 for p in pixels]
-
-
-def one_hot(label):
-    targets = [0.01] * 10
-    targets[label] = 0.99
-    return targets
-
-
 def read_idx(mnist_dir, kind, count):
     with gzip.open(os.path.join(mnist_dir, "%s-images-idx3-ubyte.gz" % kind)) as f:
         f.read(16)
@@ -64,6 +54,7 @@ def main():
     mnist_dir = sys.argv[2] if len(sys.argv) > 2 else DEFAULT_MNIST
     os.makedirs(out, exist_ok=True)
     import pynet
+    from pynet.mnist import scale_row as scale, targets as one_hot
     try:
         import pynet_fast as trainer
     except ImportError as error:
