@@ -532,7 +532,7 @@ cdef class Core:
     def export(self):
         """``(weights, biases)`` as fresh nested lists."""
         cdef int l
-        cdef Py_ssize_t i, j, n_in, n_out, w, b
+        cdef Py_ssize_t n_in, n_out, w, b
         cdef const double[::1] P = self.P
         weights, biases = [], []
         for l in range(1, self.net.L + 1):
@@ -560,7 +560,6 @@ cdef class Core:
         cdef const Layout* net = &self.net
         cdef double[::1] x = self.S[net.y[0]:net.y[0] + net.n[0]]
         cdef const double[::1] y = self.S[net.y[net.L]:net.y[net.L] + net.n[net.L]]
-        cdef Py_ssize_t j
         if not _load_vector(inputs, x):
             return None
         with nogil:
@@ -570,7 +569,7 @@ cdef class Core:
     def backquery(self, outputs):
         """SPEC Q1 to Q4 for checked outputs (a list of floats strictly between 0 and 1)."""
         cdef const Layout* net = &self.net
-        cdef Py_ssize_t i, wide = _aligned(net.widest)
+        cdef Py_ssize_t wide = _aligned(net.widest)
         cdef double[::1] t = self.S[net.t:net.t + net.n[net.L]]
         cdef double[::1] z = self.S[net.back:net.back + wide]
         cdef double[::1] y = self.S[net.back + wide:net.back + 2 * wide]
@@ -612,7 +611,7 @@ cdef class Core:
     def train_rows(self, const double[:, ::1] inputs not None, const double[:, ::1] targets not None,
                    double rate, bint exact, bint bias):
         """train_many on rows from :meth:`rows`; the mean loss, or None when a value is not finite."""
-        cdef double total
+        cdef double total = 0.0
         cdef bint finite
         cdef const Layout* net = &self.net
         if (inputs.shape[1] != net.n[0] or targets.shape[1] != net.n[net.L]
@@ -626,7 +625,7 @@ cdef class Core:
 
     def query_rows(self, const double[:, ::1] inputs not None):
         """query_many on rows from :meth:`rows`: a list of output lists, or None when a value is not finite."""
-        cdef Py_ssize_t k, j, count = inputs.shape[0], n_out = self.net.n[self.net.L]
+        cdef Py_ssize_t count = inputs.shape[0], n_out = self.net.n[self.net.L]
         cdef double[:, ::1] out
         cdef bint finite
         if inputs.shape[1] != self.net.n[0]:
