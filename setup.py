@@ -1,11 +1,19 @@
-"""Build script: declares pynet_fast's compiled module (everything else is in pyproject.toml).
+"""Build script: declares pynet_fast's compiled modules (everything else is in pyproject.toml).
+
+Both modules are the same source, ``pynet_fast/_core.pxi``, compiled twice:
+
+- ``pynet_fast._core``, the portable kernels: for any CPU of the platform (on x86-64, SSE2);
+- ``pynet_fast._core_avx2``, on x86-64 with GCC or Clang only: AVX2, without FMA.
+  ``import pynet_fast`` takes it when the CPU has AVX2, else ``_core``.
 
 - ``PYNET_NO_EXTENSIONS=1``: install the pure package only.
-- ``PYNET_NATIVE=1``: compile for this machine's vector units (``-march=native``); for
-  local installs only, as the result may not run on another CPU. The default is portable.
+- ``PYNET_NATIVE=1``: compile ``_core`` for this machine's vector units (``-march=native``),
+  and no ``_core_avx2``; for local installs only, as the result may not run on another
+  CPU. The default is portable.
 
-A failed compile does not fail the install: it warns and installs the pure package,
-and ``import pynet_fast`` then says that it was not compiled.
+A failed compile does not fail the install: it warns, and installs the pure package
+(``import pynet_fast`` then says that it was not compiled), or, when ``_core_avx2``
+fails, ``pynet_fast`` with the portable kernels alone.
 """
 
 import os
@@ -19,6 +27,10 @@ from setuptools.command.build_ext import build_ext
 # change the bits that pynet_fast shares with pynet.
 UNIX_FLAGS = ["-O3", "-fno-fast-math", "-ffp-contract=off"]
 MSVC_FLAGS = ["/O2", "/fp:precise"]
+# AVX2 without FMA: the same single roundings of each multiply and each add as SSE2,
+# four doubles to a register instead of two.
+AVX2_FLAGS = ["-mavx2", "-mno-fma"]
+AVX2_MODULE = "pynet_fast._core_avx2"
 
 
 def _flag(name):
@@ -28,17 +40,34 @@ def _flag(name):
 class build_optional_ext(build_ext):
     """Compile with the flags above; on failure, warn and go on without the module."""
 
+    portable_failed = False
+
     def build_extension(self, ext):
-        native = _flag("PYNET_NATIVE") and self.compiler.compiler_type != "msvc"
-        if self.compiler.compiler_type == "msvc":
-            ext.extra_compile_args = list(MSVC_FLAGS)
+        msvc = self.compiler.compiler_type == "msvc"
+        native = _flag("PYNET_NATIVE") and not msvc
+        if ext.name == AVX2_MODULE:
+            x86_64 = (self.plat_name or "").lower().endswith(("x86_64", "amd64"))
+            if native or msvc or not x86_64 or self.portable_failed:  # not wanted, or not possible here
+                self.remove_output(ext)
+                return
+            build, flags = "avx2", UNIX_FLAGS + AVX2_FLAGS
+        elif msvc:
+            build, flags = "portable", MSVC_FLAGS
         else:
-            ext.extra_compile_args = UNIX_FLAGS + (["-march=native"] if native else [])
-        ext.define_macros = [("PYNET_BUILD", '"native"' if native else '"portable"')]  # pynet_fast._core.BUILD
+            build, flags = ("native", UNIX_FLAGS + ["-march=native"]) if native else ("portable", UNIX_FLAGS)
+        ext.extra_compile_args = list(flags)
+        ext.define_macros = [("PYNET_BUILD", '"%s"' % build)]  # the module's BUILD
         try:
             super().build_extension(ext)
         except Exception as error:  # a missing compiler or Cython, a compile error
+            self.portable_failed = self.portable_failed or ext.name != AVX2_MODULE
             self.warn_fallback(ext, error)
+
+    def remove_output(self, ext):
+        """An older build's module must not be installed instead of this one's (or as well)."""
+        path = self.get_ext_fullpath(ext.name)
+        if os.path.exists(path):
+            os.remove(path)
 
     def run(self):
         try:
@@ -48,17 +77,23 @@ class build_optional_ext(build_ext):
 
     def warn_fallback(self, ext, error):
         name = ext.name if ext is not None else "pynet_fast"
-        if ext is not None and os.path.exists(self.get_ext_fullpath(ext.name)):
-            os.remove(self.get_ext_fullpath(ext.name))  # an older build's module must not be installed instead
-        sys.stderr.write(
-            "\nWARNING: %s could not be compiled (%s: %s).\n"
-            "WARNING: installing the pure-Python pynet alone; `import pynet_fast` will raise ImportError.\n"
-            "WARNING: to build it, install a C compiler and the Python headers, then reinstall.\n\n"
-            % (name, type(error).__name__, error))
+        if ext is not None:
+            self.remove_output(ext)
+        if ext is not None and ext.name == AVX2_MODULE:
+            consequence = ("WARNING: pynet_fast will use its portable kernels alone, on every CPU (the same "
+                           "results, more slowly).\n")
+        else:
+            consequence = (
+                "WARNING: installing the pure-Python pynet alone; `import pynet_fast` will raise ImportError.\n"
+                "WARNING: to build it, install a C compiler and the Python headers, then reinstall.\n")
+        sys.stderr.write("\nWARNING: %s could not be compiled (%s: %s).\n%s\n"
+                         % (name, type(error).__name__, error, consequence))
 
 
-extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [
-    Extension("pynet_fast._core", ["pynet_fast/_core.pyx"]),
+SHARED = ["pynet_fast/_core.pxi"]  # what both modules include
+extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [  # in this order: _core_avx2 needs _core
+    Extension("pynet_fast._core", ["pynet_fast/_core.pyx"], depends=SHARED),
+    Extension(AVX2_MODULE, ["pynet_fast/_core_avx2.pyx"], depends=SHARED),
 ]
 
 setup(ext_modules=extensions, cmdclass={"build_ext": build_optional_ext})

@@ -12,8 +12,9 @@ median kept; the contenders take turns, so that load on the machine hits all ali
   / ``query_many`` over one 2-D buffer (``memoryview`` of ``scale_pixels``' output);
 - ``pynet``, the pure backend: a loop of ``train`` / ``query`` on fewer samples.
 
-Prints a Markdown table. Which build of pynet_fast is measured (portable, or
-``PYNET_NATIVE=1``) is printed above it.
+Prints a Markdown table. Which kernels of pynet_fast are measured is printed above
+it: ``avx2`` (chosen at import on x86-64 CPUs with AVX2), ``portable`` (elsewhere, or
+forced with ``PYNET_FAST_KERNELS=portable``) or ``native`` (built with ``PYNET_NATIVE=1``).
 """
 
 import argparse
@@ -148,7 +149,7 @@ def main():
     data = (pixels, labels, len(labels))
     try:
         import pynet_fast
-        build = "pynet_fast build: %s" % pynet_fast._core.BUILD
+        build = "pynet_fast kernels: %s" % pynet_fast.KERNELS
     except ImportError:
         build = "pynet_fast: not built"
     print("%s %s on %s; %s; OPENBLAS_CORETYPE=%s" % (

@@ -13,7 +13,10 @@ download`` fetched), or CSV files as ``TRAIN.csv,TEST.csv``.
 The backend (``--backend``): ``pure`` is ``pynet.NeuralNetwork``; ``fast`` is
 ``pynet_fast.NeuralNetwork``; ``auto`` (the default) takes ``fast`` when it is built.
 
-Training feeds ``train_many`` a chunk of samples at a time (``--chunk``). The first
+Training feeds ``train_many`` a chunk of samples at a time (``--chunk``). With
+``--augment N`` an epoch also trains on N randomly jittered copies of every training
+image (``pynet.augment``: small shifts, rotations, scalings, shears), made a chunk at a
+time and drawn afresh every epoch from the seed. The first
 Ctrl-C asks training to stop once the chunk in progress is done, which with the pure
 backend's default chunk of one sample means after the current sample; the model is
 then saved and the curve plotted as asked, and the exit status is 130. A second
@@ -39,6 +42,8 @@ from . import mnist
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_CHUNK = {"pure": 1, "fast": 1000}
 EVAL_CHUNK = 1000
+#: bounds of the random jitter of --augment: see pynet.augment.Jitter
+AUGMENT_DEFAULTS = {"shift": 2.0, "rotate": 10.0, "scale": 0.1, "shear": 0.1}
 
 
 class UserError(Exception):
@@ -73,6 +78,27 @@ def _positive_float(text):
         raise argparse.ArgumentTypeError("%r is not a number" % text)
     if not 0.0 < value < float("inf"):
         raise argparse.ArgumentTypeError("%r must be a finite number above 0" % text)
+    return value
+
+
+def _bound(text, below=None):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text)
+    if not 0.0 <= value < float("inf") or (below is not None and value >= below):
+        raise argparse.ArgumentTypeError("%r must be at least 0%s" % (
+            text, " and below %g" % below if below is not None else " and finite"))
+    return value
+
+
+def _count(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("%r must be at least 0" % text)
     return value
 
 
@@ -121,6 +147,24 @@ def build_parser():
     train.add_argument("--shuffle", action="store_true", help="shuffle the training set every epoch (seeded)")
     train.add_argument("--limit", type=_positive_int, default=None, metavar="N",
                        help="train on the first N training images only")
+    jitter = train.add_argument_group(
+        "augmentation", "With --augment N, every epoch trains on each training image as it is and on N "
+                        "copies of it, each under its own random affine jitter about the centre (bilinear "
+                        "interpolation, background outside), drawn afresh every epoch from --seed. An "
+                        "epoch then has (N+1) times as many samples; with --shuffle they are shuffled "
+                        "together, without it the epoch is the plain pass followed by N jittered passes. "
+                        "Copies are made a chunk at a time, never all held in memory.")
+    jitter.add_argument("--augment", type=_count, default=0, metavar="N",
+                        help="jittered copies of each image per epoch (default 0: no augmentation)")
+    jitter.add_argument("--aug-shift", type=_bound, default=None, metavar="PIXELS",
+                        help="largest shift, in pixels, across and down (default %g)" % AUGMENT_DEFAULTS["shift"])
+    jitter.add_argument("--aug-rotate", type=lambda text: _bound(text, 180.0), default=None, metavar="DEGREES",
+                        help="largest rotation either way, in degrees (default %g)" % AUGMENT_DEFAULTS["rotate"])
+    jitter.add_argument("--aug-scale", type=lambda text: _bound(text, 1.0), default=None, metavar="FRACTION",
+                        help="largest change of size: 0.1 scales by 0.9 to 1.1 (default %g)"
+                             % AUGMENT_DEFAULTS["scale"])
+    jitter.add_argument("--aug-shear", type=_bound, default=None, metavar="FACTOR",
+                        help="largest horizontal shear, pixels per row (default %g)" % AUGMENT_DEFAULTS["shear"])
     train.add_argument("--test-limit", type=_positive_int, default=None, metavar="N",
                        help="test on the first N test images only")
     train.add_argument("--chunk", type=_positive_int, default=None, metavar="N",
@@ -167,6 +211,7 @@ def build_parser():
                                "or a built-in list)")
     download.add_argument("--timeout", type=_positive_float, default=30.0, metavar="SECONDS",
                           help="network timeout per connection and read (default 30)")
+    parser.train_parser = train  # for the checks that need several options together (main)
     return parser
 
 
@@ -385,19 +430,32 @@ def _layers(sizes):
     return "-".join(str(n) for n in sizes)
 
 
-def train_epoch(network, backend, dataset, order, shuffled, chunk, progress, stop):
+def train_epoch(network, backend, dataset, order, shuffled, chunk, progress, stop, jitter=None):
     """One pass over ``dataset`` in ``order``, ``chunk`` samples per ``train_many`` call.
 
-    Returns ``(sum of the samples' losses, samples trained)``; stops early, between two
-    chunks, once ``stop.requested`` is set.
+    A sample ``s`` in ``order`` is image ``s % len(dataset)``: as it is when ``s`` is below
+    ``len(dataset)``, else under the next random transform of ``jitter`` (a
+    ``pynet.augment.Jitter``). Returns ``(sum of the samples' losses, samples trained)``;
+    stops early, between two chunks, once ``stop.requested`` is set.
     """
     size = dataset.size
+    count_images = len(dataset)
     total_loss = 0.0
     done = 0
     for start in range(0, len(order), chunk):
         stop_at = min(start + chunk, len(order))
         count = stop_at - start
-        if shuffled:
+        if jitter is not None:
+            picked = order[start:stop_at]
+            images = dataset.images
+            parts = []
+            for s in picked:
+                k = s % count_images
+                image = images[k * size:(k + 1) * size]
+                parts.append(image if s < count_images else jitter.image(image))
+            pixels = b"".join(parts)
+            labels = bytes([dataset.labels[s % count_images] for s in picked])
+        elif shuffled:
             picked = order[start:stop_at]
             pixels = dataset.pixels(picked)
             labels = bytes([dataset.labels[k] for k in picked])
@@ -411,6 +469,19 @@ def train_epoch(network, backend, dataset, order, shuffled, chunk, progress, sto
         if stop.requested:
             break
     return total_loss, done
+
+
+def _jitter(args, train_set):
+    """The ``pynet.augment.Jitter`` that ``--augment`` and ``--aug-*`` ask for, or None."""
+    if not args.augment:
+        return None
+    from .augment import Jitter
+    bounds = {}
+    for name, default in AUGMENT_DEFAULTS.items():
+        value = getattr(args, "aug_" + name)
+        bounds[name] = default if value is None else value
+    seed = None if args.seed is None else "pynet augment %d" % args.seed
+    return Jitter(seed=seed, rows=train_set.rows, cols=train_set.cols, **bounds)
 
 
 def train(args, out, err):
@@ -428,6 +499,7 @@ def train(args, out, err):
     if train_set.size != test_set.size:
         raise UserError("training images are %dx%d but test images are %dx%d"
                         % (train_set.rows, train_set.cols, test_set.rows, test_set.cols))
+    jitter = _jitter(args, train_set)
     hidden = args.hidden[0] if len(args.hidden) == 1 else args.hidden
     network = backend.network_class(train_set.size, hidden, mnist.CLASSES, args.lr,
                                     seed=args.seed, bias=args.bias, rule=args.rule)
@@ -436,6 +508,10 @@ def train(args, out, err):
     out.write("training %s (rule %s, %s, lr %g) on %d images of %s, testing on %d; backend %s\n"
               % (_layers(network.layer_sizes), args.rule, "bias" if args.bias else "no bias", args.lr,
                  len(train_set), train_set.name, len(test_set), backend.name))
+    if jitter is not None:
+        out.write("augmenting: %d jittered cop%s of each image per epoch (shift %g px, rotate %g deg, "
+                  "scale %g, shear %g)\n" % (args.augment, "y" if args.augment == 1 else "ies", jitter.shift,
+                                              jitter.rotate, jitter.scale, jitter.shear))
     out.flush()
 
     losses, accuracies = [], []
@@ -449,12 +525,12 @@ def train(args, out, err):
                 if stop.requested:  # Ctrl-C came while testing the previous epoch
                     break
                 started = time.monotonic()
-                order = list(range(len(train_set)))
+                order = list(range(len(train_set) * (1 + args.augment)))
                 if args.shuffle:
                     order_rng.shuffle(order)
                 progress = Progress(err, len(order), "epoch %d/%d" % (epoch, args.epochs), not args.quiet)
                 total_loss, done = train_epoch(network, backend, train_set, order, args.shuffle, chunk,
-                                               progress, stop)
+                                               progress, stop, jitter)
                 progress.close()
                 if stop.requested:
                     break
@@ -473,7 +549,8 @@ def train(args, out, err):
             interrupted = True
         interrupted = interrupted or stop.requested
     if interrupted:
-        err.write("pynet: interrupted in epoch %d after %d of %d samples\n" % (epoch, done, len(train_set)))
+        err.write("pynet: interrupted in epoch %d after %d of %d samples\n"
+                  % (epoch, done, len(train_set) * (1 + args.augment)))
     if args.save:
         network.save(args.save)
         out.write("saved the model to %s\n" % args.save)
@@ -631,7 +708,12 @@ def main(argv=None):
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     out, err = sys.stdout, sys.stderr
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command == "train" and not args.augment:
+            given = [name for name in AUGMENT_DEFAULTS if getattr(args, "aug_" + name) is not None]
+            if given:
+                parser.train_parser.error("--aug-%s takes effect only with --augment N" % given[0])
     except SystemExit as exit:  # argparse: --help, --version, or a usage error already printed
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
     try:

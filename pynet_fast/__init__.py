@@ -7,6 +7,11 @@ saved by either backend loads in the other.
 
 ``scale_pixels(pixels)`` is ``pynet.mnist.scale_pixels`` (MNIST bytes to float64
 inputs) in compiled code.
+
+``KERNELS`` names the compiled kernels in use: ``"portable"`` (any CPU of the platform),
+``"avx2"`` (x86-64 CPUs with AVX2; chosen at import where built and supported) or
+``"native"`` (built with ``PYNET_NATIVE=1`` for the building machine). All give the
+same bits. ``PYNET_FAST_KERNELS=portable`` in the environment forces the portable ones.
 """
 
 try:
@@ -27,6 +32,8 @@ except ImportError as error:  # a pure install (PYNET_NO_EXTENSIONS=1), or the c
 from pynet import __version__
 from pynet.mnist import PIXEL_SCALE
 
+from ._select import KERNELS
+from ._select import core as _kernels  # the compiled module in use
 from .network import NeuralNetwork, neuralNetwork
 
 
@@ -38,9 +45,9 @@ def scale_pixels(pixels):
     that ``train_many`` and ``query_many`` of either backend take without a copy.
     """
     try:
-        return _core.scale_pixels(pixels, PIXEL_SCALE)
+        return _kernels.scale_pixels(pixels, PIXEL_SCALE)
     except (TypeError, ValueError, BufferError):  # not a buffer of unsigned bytes
-        return _core.scale_pixels(bytes(pixels), PIXEL_SCALE)
+        return _kernels.scale_pixels(bytes(pixels), PIXEL_SCALE)
 
 
-__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "__version__"]
+__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "KERNELS", "__version__"]

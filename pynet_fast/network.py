@@ -2,9 +2,9 @@
 
 Everything but the numbers comes from ``pynet.base.NetworkBase``: the constructor,
 the checks, the seed's names, the model file and pickling. This class keeps the
-parameters in a ``pynet_fast._core.Core`` and overrides the entry points that can
-skip the Python-level checks: when the input is already in a form the compiled
-code checks completely (finite Python floats in lists or tuples, or C-contiguous
+parameters in a ``Core`` of the compiled kernels in use (``_core`` or ``_core_avx2``,
+as ``pynet_fast._select`` chose) and overrides the entry points that can skip the
+Python-level checks: when the input is already in a form the compiled code checks completely (finite Python floats in lists or tuples, or C-contiguous
 float64 buffers such as ``array('d')``, memoryviews and numpy arrays), it goes
 straight to the kernels; anything else goes through ``NetworkBase``, so that it is
 converted, or refused with pynet's own error, exactly as in ``pynet``.
@@ -12,7 +12,9 @@ converted, or refused with pynet's own error, exactly as in ``pynet``.
 
 from pynet.base import NetworkBase
 
-from ._core import Core
+from ._select import core as _kernels
+
+Core = _kernels.Core
 
 
 class NeuralNetwork(NetworkBase):

@@ -1,6 +1,8 @@
 """The compiled build of pynet_fast: what was installed, and how it says it is missing."""
 
+import importlib
 import importlib.machinery
+import importlib.util
 import os
 import platform
 import shutil
@@ -12,22 +14,111 @@ import pytest
 from conftest import load_backend
 
 
+def compiled_modules(fast):
+    """The compiled modules installed: ``_core``, and ``_core_avx2`` where it was built."""
+    modules = [fast._core]
+    if importlib.util.find_spec("pynet_fast._core_avx2") is not None and fast._core.cpu_has_avx2():
+        modules.append(importlib.import_module("pynet_fast._core_avx2"))
+    return modules
+
+
+def run_with(environment, script):
+    env = dict(os.environ)
+    env.update(environment)
+    return subprocess.run([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+                          universal_newlines=True, check=True).stdout
+
+
 def test_the_kernels_are_a_compiled_extension_module():
     fast = load_backend("fast")
-    path = fast._core.__file__
-    assert path.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), path
+    assert fast.KERNELS in ("portable", "avx2", "native")
+    assert fast._kernels.BUILD == fast.KERNELS
+    assert fast.NeuralNetwork(3, 2, 1, 0.3)._core.__class__ is fast._kernels.Core
     assert fast._core.BUILD in ("portable", "native")
+    for module in compiled_modules(fast):
+        assert module.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), module.__file__
+
+
+def test_the_avx2_kernels_are_used_where_built_and_the_cpu_has_avx2():
+    fast = load_backend("fast")
+    built = importlib.util.find_spec("pynet_fast._core_avx2") is not None
+    if fast._core.BUILD == "native":
+        assert fast.KERNELS == "native"  # PYNET_NATIVE=1: the only module
+    elif built and fast._core.cpu_has_avx2() and os.environ.get("PYNET_FAST_KERNELS", "") in ("", "auto"):
+        assert fast.KERNELS == "avx2"
+    elif not built and platform.machine() in ("x86_64", "AMD64") and sys.platform.startswith("linux"):
+        pytest.skip("the AVX2 kernels were not built here (see the build's warnings)")
+    else:
+        assert fast.KERNELS == "portable"
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="AVX2 is x86-64's")
+def test_the_cpu_check_agrees_with_the_operating_system():
+    fast = load_backend("fast")
+    if not os.path.exists("/proc/cpuinfo"):
+        pytest.skip("no /proc/cpuinfo to compare with")
+    with open("/proc/cpuinfo") as f:
+        flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), None)
+    if flags is None:
+        pytest.skip("/proc/cpuinfo lists no flags")
+    assert fast._core.cpu_has_avx2() == ("avx2" in flags)
+
+
+def test_portable_kernels_can_be_forced_and_give_the_same_bits():
+    # the parity check of test_parity.py in a fresh interpreter with PYNET_FAST_KERNELS=portable,
+    # and the same run with the kernels chosen as usual: the bits of both match pynet's
+    fast = load_backend("fast")
+    script = """
+import pynet, pynet_fast
+from conftest import bits
+from test_parity import made_data
+inputs, targets = made_data(60, 37, 10)
+nets = [backend.NeuralNetwork(37, [23, 13], 10, 0.2, seed=5, bias=True, rule=rule)
+        for rule in ("seed", "exact") for backend in (pynet, pynet_fast)]
+for a, b in (nets[:2], nets[2:]):
+    for x, t in zip(inputs[:10], targets[:10]):
+        assert bits(a.train(x, t)) == bits(b.train(x, t))
+    assert bits(a.train_many(inputs, targets)) == bits(b.train_many(inputs, targets))
+    assert bits(a.get_weights()) == bits(b.get_weights()) and bits(a.get_biases()) == bits(b.get_biases())
+    assert bits(a.query_many(inputs)) == bits(b.query_many(inputs))
+    assert bits([a.query(x) for x in inputs[:9]]) == bits([b.query(x) for x in inputs[:9]])
+    assert bits(a.backquery([0.2] * 10)) == bits(b.backquery([0.2] * 10))
+print(pynet_fast.KERNELS, type(nets[1]._core).__module__)
+"""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    script = "import sys; sys.path.insert(0, %r)\n" % tests + script
+    forced = run_with({"PYNET_FAST_KERNELS": "portable"}, script).split()
+    assert forced == [fast._core.BUILD, "pynet_fast._core"]  # "native" when built with PYNET_NATIVE=1
+    chosen = run_with({"PYNET_FAST_KERNELS": ""}, script).split()
+    assert chosen[0] in ("portable", "avx2", "native")
+
+
+def test_an_unknown_kernel_choice_warns_and_chooses_as_usual():
+    load_backend("fast")
+    out = run_with({"PYNET_FAST_KERNELS": "sse9"}, "import warnings\n"
+                   "with warnings.catch_warnings(record=True) as caught:\n"
+                   "    warnings.simplefilter('always')\n"
+                   "    import pynet_fast\n"
+                   "print(pynet_fast.KERNELS, *[str(w.message) for w in caught])")
+    kernels, message = out.split(" ", 1)
+    assert kernels in ("portable", "avx2", "native")
+    assert "PYNET_FAST_KERNELS='sse9'" in message and "'portable' or 'auto'" in message
 
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or not shutil.which("objdump"),
                     reason="checks x86-64 machine code with objdump")
 def test_no_fused_multiply_add_in_the_machine_code():
-    # a*b+c fused into one instruction rounds once instead of twice: other bits than pynet's
+    # a*b+c fused into one instruction rounds once instead of twice: other bits than pynet's;
+    # nor vector versions of libm's functions (_ZGV...), which round otherwise than exp and log
     fast = load_backend("fast")
-    code = subprocess.run(["objdump", "-d", fast._core.__file__], stdout=subprocess.PIPE,
-                          universal_newlines=True, check=True).stdout
-    fused = [line for line in code.splitlines() if "vfmadd" in line or "vfmsub" in line or "vfnm" in line]
-    assert fused == [], fused[:5]
+    for module in compiled_modules(fast):
+        code = subprocess.run(["objdump", "-d", module.__file__], stdout=subprocess.PIPE,
+                              universal_newlines=True, check=True).stdout
+        fused = [line for line in code.splitlines() if "vfmadd" in line or "vfmsub" in line or "vfnm" in line]
+        assert fused == [], (module.__name__, fused[:5])
+        assert "_ZGV" not in code, module.__name__
+        if module.BUILD == "avx2":
+            assert "ymm" in code  # the point of the module: four doubles to a register
 
 
 def test_a_missing_build_says_so_and_how_to_fix_it(tmp_path):
