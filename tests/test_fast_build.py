@@ -8,6 +8,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -23,10 +24,18 @@ def compiled_modules(fast):
 
 
 def run_with(environment, script):
+    """Run ``script`` in a fresh interpreter that imports the pynet_fast under test.
+
+    It runs outside the source tree, whose uncompiled ``pynet_fast`` would otherwise
+    shadow the installed one when the tests are run from the project's folder.
+    """
+    fast = load_backend("fast")
     env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(fast.__file__)))
     env.update(environment)
-    return subprocess.run([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
-                          universal_newlines=True, check=True).stdout
+    with tempfile.TemporaryDirectory() as elsewhere:
+        return subprocess.run([sys.executable, "-c", script], env=env, cwd=elsewhere, stdout=subprocess.PIPE,
+                              universal_newlines=True, check=True).stdout
 
 
 def test_the_kernels_are_a_compiled_extension_module():
