@@ -140,7 +140,8 @@ def build_parser():
     train.add_argument("--lr-decay", type=_positive_float, default=1.0, metavar="FACTOR",
                        help="multiply the learning rate by this after each epoch (default 1)")
     train.add_argument("--epochs", type=_positive_int, default=1, help="passes over the training set (default 1)")
-    train.add_argument("--seed", type=int, default=None, help="seed for the initial weights and the shuffling")
+    train.add_argument("--seed", type=int, default=None,
+                       help="seed for the initial weights, the shuffling and the jitter of --augment")
     train.add_argument("--rule", choices=("seed", "exact"), default="seed",
                        help="back-propagation rule: the seed's (default) or the exact chain rule")
     train.add_argument("--bias", action="store_true", help="give the layers biases")
