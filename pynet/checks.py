@@ -8,6 +8,7 @@ before every check has passed.
 
 _INF = float("inf")
 _NOT_NUMBERS = (str, bytes, bytearray, complex)
+_NOT_SEQUENCES = (set, frozenset, dict)
 RULES = ("seed", "exact")
 
 
@@ -49,6 +50,8 @@ def real(value, name):
             raise TypeError("%s must be a real number, not %s" % (name, _kind(value)))
         try:
             value = float(value)
+        except OverflowError:  # an int too large for a float
+            raise ValueError("%s must be finite, got a number too large for a float" % name)
         except (TypeError, ValueError):
             raise TypeError("%s must be a real number, not %s" % (name, _kind(value)))
     if not -_INF < value < _INF:
@@ -83,8 +86,11 @@ def seed(value):
 
 
 def _length(values, name):
-    if isinstance(values, _NOT_NUMBERS) or values is None:
+    """The length of a sequence; sets and dicts, whose order is not the inputs', are refused."""
+    if isinstance(values, _NOT_NUMBERS) or isinstance(values, _NOT_SEQUENCES) or values is None:
         raise TypeError("%s must be a sequence of numbers, not %s" % (name, _kind(values)))
+    if getattr(values, "ndim", 1) != 1 and isinstance(values, memoryview):
+        raise ValueError("%s must be one-dimensional, got a %d-dimensional memoryview" % (name, values.ndim))
     try:
         return len(values)
     except TypeError:

@@ -150,10 +150,17 @@ def _fetch(url, dest_dir, name, timeout, report):
                     out.write(chunk)
                     if report:
                         report(name, hasher.size)
+            out.flush()
+            os.fsync(out.fileno())
         if hasher.size != CANONICAL_SIZES[name] or hasher.hexdigest() != CANONICAL_SHA256[name]:
             raise ValueError("checksum mismatch (%d bytes, SHA-256 %s)" % (hasher.size, hasher.hexdigest()[:12]))
         final = os.path.join(dest_dir, name + (".gz" if hasher.gzipped else ""))
         os.replace(tmp, final)
+        # A copy in the other form (gzipped or not) is not valid, or this file would not have
+        # been fetched; remove it, so that readers, which may look for either, find this one.
+        other = os.path.join(dest_dir, name if hasher.gzipped else name + ".gz")
+        if os.path.isfile(other):
+            os.unlink(other)
         return final
     except BaseException:
         try:

@@ -13,11 +13,6 @@ same order, so both give identical results.
 import math
 
 
-def zeros(rows, cols):
-    """A ``rows x cols`` matrix of zeros."""
-    return [[0.0] * cols for _ in range(rows)]
-
-
 def transpose(M):
     """``M^T``: row ``j`` of the result is column ``j`` of ``M``."""
     return [list(column) for column in zip(*M)]

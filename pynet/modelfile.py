@@ -8,8 +8,9 @@ A model file is a JSON object::
      "weights": [W(1), ..., W(L)],      W(l): n(l-1) lists of n(l) numbers
      "biases": [B(1), ..., B(L)]}       B(l): n(l) numbers (zeros without bias)
 
-Numbers are written with Python's shortest round-trip form, so every float reads
-back as exactly the same float. Model files are plain data and never pickles:
+Numbers are written with Python's shortest round-trip form, so on CPython and PyPy
+every float reads back as exactly the same float. (MicroPython's decimal parser is
+not correctly rounded: there a weight can read back one unit in the last place off.) Model files are plain data and never pickles:
 loading one runs no code. Everything is checked before a network is built.
 """
 
@@ -111,3 +112,5 @@ def load(path):
         return json.loads(text)
     except ValueError as error:
         raise ValueError("%s is not a valid model file (is it truncated?): %s" % (path, error))
+    except RecursionError:
+        raise ValueError("%s is not a valid model file: it is nested too deeply" % path)

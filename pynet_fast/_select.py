@@ -27,6 +27,8 @@ def _choose():
     if wanted not in ("auto", "portable"):
         warnings.warn("%s=%r is not 'portable' or 'auto': taken as 'auto'" % (ENVIRONMENT, wanted),
                       RuntimeWarning, stacklevel=3)
+    if not hasattr(_core, "cpu_has_avx2"):  # a module left from an older build of this source
+        raise ImportError("pynet_fast's compiled module %s is out of date: reinstall pynet" % _core.__file__)
     if wanted == "portable" or _core.BUILD == "native" or not _core.cpu_has_avx2():
         return _core
     if importlib.util.find_spec(AVX2_MODULE) is None:  # not built for this platform or compiler

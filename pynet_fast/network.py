@@ -10,6 +10,8 @@ straight to the kernels; anything else goes through ``NetworkBase``, so that it 
 converted, or refused with pynet's own error, exactly as in ``pynet``.
 """
 
+import threading
+
 from pynet.base import NetworkBase
 
 from ._select import core as _kernels
@@ -27,29 +29,41 @@ class NeuralNetwork(NetworkBase):
 
     # -- the backend's five methods (their arguments are checked already) --------------
 
+    # The kernels run without the GIL, in scratch space that belongs to the network, so
+    # one network serves one call at a time: ``_lock`` makes other threads wait their
+    # turn (different networks still run in parallel).
+
     def _store(self, weights, biases):
-        core = getattr(self, "_core", None)
-        if core is None or core.layer_sizes != self._layer_sizes:
-            core = Core(self._layer_sizes)
-        core.store(weights, biases)
-        self._core = core
+        if getattr(self, "_lock", None) is None:
+            self._lock = threading.Lock()
+        with self._lock:
+            core = getattr(self, "_core", None)
+            if core is None or core.layer_sizes != self._layer_sizes:
+                core = Core(self._layer_sizes)
+            core.store(weights, biases)
+            self._core = core
 
     def _export(self):
-        return self._core.export()
+        with self._lock:
+            return self._core.export()
 
     def _train_one(self, inputs, targets):
-        return self._core.train(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+        with self._lock:
+            return self._core.train(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
 
     def _query_one(self, inputs):
-        return self._core.query(inputs)
+        with self._lock:
+            return self._core.query(inputs)
 
     def _backquery_one(self, outputs):
-        return self._core.backquery(outputs)
+        with self._lock:
+            return self._core.backquery(outputs)
 
     # -- fast paths past the Python-level checks -------------------------------------------
 
     def train(self, inputs, targets):
-        loss = self._core.train(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+        with self._lock:
+            loss = self._core.train(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
         return NetworkBase.train(self, inputs, targets) if loss is None else loss
 
     train.__doc__ = NetworkBase.train.__doc__
@@ -59,7 +73,8 @@ class NeuralNetwork(NetworkBase):
         inputs = core.rows(input_rows, self._layer_sizes[0])
         targets = core.rows(target_rows, self._layer_sizes[-1]) if inputs is not None else None
         if targets is not None and len(inputs) == len(targets) and len(inputs) > 0:
-            mean = core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+            with self._lock:
+                mean = core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
             if mean is not None:
                 return mean
         return NetworkBase.train_many(self, input_rows, target_rows)
@@ -70,14 +85,16 @@ class NeuralNetwork(NetworkBase):
         """
 
     def query(self, inputs):
-        outputs = self._core.query(inputs)
+        with self._lock:
+            outputs = self._core.query(inputs)
         return NetworkBase.query(self, inputs) if outputs is None else outputs
 
     query.__doc__ = NetworkBase.query.__doc__
 
     def query_many(self, rows):
         checked = self._core.rows(rows, self._layer_sizes[0])
-        outputs = None if checked is None else self._core.query_rows(checked)
+        with self._lock:
+            outputs = None if checked is None else self._core.query_rows(checked)
         return NetworkBase.query_many(self, rows) if outputs is None else outputs
 
     query_many.__doc__ = NetworkBase.query_many.__doc__

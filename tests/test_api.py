@@ -165,3 +165,25 @@ def test_backquery_by_hand(backend):
     lo, hi = min(image), max(image)
     expected = [(v - lo) / (hi - lo) * 0.98 + 0.01 for v in image]
     assert net.backquery([0.8]) == pytest.approx(expected, rel=1e-14)
+
+
+def test_one_network_shared_by_threads_gives_the_same_answers(backend):
+    import threading
+
+    net = backend.NeuralNetwork(784, 100, 10, 0.3, seed=6)
+    rows = [[((k * 31 + i * 7) % 256) / 255 * 0.99 + 0.01 for i in range(784)] for k in range(8)]
+    expected = bits([net.query(r) for r in rows])
+    expected_many = bits(net.query_many(rows))
+    wrong = []
+
+    def work():
+        for _ in range(40):
+            if bits([net.query(r) for r in rows]) != expected or bits(net.query_many(rows)) != expected_many:
+                wrong.append(1)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong

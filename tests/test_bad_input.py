@@ -167,3 +167,41 @@ def test_exception_messages_agree_with_the_checks_module(net):
     with pytest.raises(ValueError) as raised:
         net.train([0.1, 0.2, 0.3, math.inf], GOOD_T)
     assert str(raised.value) == "inputs[3] must be finite, got inf"
+
+
+@pytest.mark.parametrize("inputs, error, words", [
+    ([10 ** 400, 0.1, 0.2, 0.3], ValueError, "inputs[0] must be finite, got a number too large for a float"),
+    ({0.1, 0.2, 0.3, 0.4}, TypeError, "inputs must be a sequence of numbers, not set"),
+    ({0: 0.1, 1: 0.2, 2: 0.3, 3: 0.4}, TypeError, "inputs must be a sequence of numbers, not dict"),
+    ((x for x in GOOD_X), TypeError, "inputs must be a sequence of numbers, not generator"),
+])
+def test_inputs_that_are_not_ordered_finite_sequences(net, inputs, error, words):
+    before = snapshot(net)
+    with pytest.raises(error) as raised:
+        net.train(inputs, GOOD_T)
+    assert words in str(raised.value)
+    assert snapshot(net) == before
+
+
+def test_a_two_dimensional_view_is_not_one_input(net):
+    import array
+
+    view = memoryview(array.array("d", [0.1] * 16)).cast("B").cast("d", (4, 4))
+    with pytest.raises(ValueError, match="inputs must be one-dimensional"):
+        net.query(view)
+
+
+def test_huge_integers_as_learning_rate_or_weights(backend, net):
+    with pytest.raises(ValueError, match="learning_rate must be finite"):
+        backend.NeuralNetwork(4, 3, 2, 10 ** 400)
+    data = net.to_dict()
+    data["weights"][0][1][2] = 10 ** 400
+    with pytest.raises(ValueError, match=r"weights\[0\]\[1\]\[2\] must be finite"):
+        backend.NeuralNetwork.from_dict(data)
+
+
+def test_a_model_file_nested_too_deeply(backend, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(ValueError, match="is not a valid model file"):
+        backend.NeuralNetwork.load(path)

@@ -155,6 +155,16 @@ def test_present_files_are_not_fetched_again_but_bad_ones_are(site, tmp_path):
     assert download.present(str(tmp_path), "train-labels-idx1-ubyte") is not None
 
 
+def test_a_bad_copy_in_the_other_form_is_replaced(site, tmp_path):
+    # A corrupt uncompressed copy must not stay beside the verified gzip: readers
+    # that look for either form would find the corrupt one first.
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(b"corrupt")
+    paths = download.download(tmp_path, mirrors=[site.url("good")], timeout=TIMEOUT,
+                              names=["t10k-labels-idx1-ubyte"])
+    assert paths["t10k-labels-idx1-ubyte"] == str(tmp_path / "t10k-labels-idx1-ubyte.gz")
+    assert sorted(os.listdir(tmp_path)) == ["t10k-labels-idx1-ubyte.gz"]
+
+
 def test_an_uncompressed_copy_is_accepted_and_stored_as_it_is(site, tmp_path):
     paths = download.download(tmp_path, mirrors=[site.url("plain")], timeout=TIMEOUT, names=LABELS)
     assert paths[LABELS[0]] == str(tmp_path / LABELS[0])

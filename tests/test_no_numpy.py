@@ -17,9 +17,14 @@ x = [0.5] * 784
 net.train(x, [0.01] * 9 + [0.99])
 assert len(net.query(x)) == 10 and 0 <= net.predict(x) < 10
 net.backquery([0.01] * 9 + [0.99])
+import os, sysconfig
 new = sorted({name.split(".")[0] for name in set(sys.modules) - before} - {"pynet"})
-stdlib = getattr(sys, "stdlib_module_names", None)
-outside = [name for name in new if stdlib is not None and name not in stdlib and not name.startswith("_")]
+stdlib_dirs = tuple(os.path.realpath(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib"))
+def from_stdlib(name):
+    # built into the interpreter, or a file of the standard library's folders
+    path = getattr(sys.modules[name], "__file__", None)
+    return path is None or os.path.realpath(path).startswith(stdlib_dirs)
+outside = [name for name in new if not from_stdlib(name)]
 print("outside:", outside)
 print("imported:", new)
 """

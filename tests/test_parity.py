@@ -77,7 +77,7 @@ def assert_same_network(a, b):
     assert bits(a.get_biases()) == bits(b.get_biases())
 
 
-# -- the parity the issue names ---------------------------------------------------------
+# -- the required parity cases ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("sizes", [(784, 100, 10), (3, [], 2), (1, 1, 1), (5, [1, 7, 1], 3), (30, [20, 10], 5)])
