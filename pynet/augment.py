@@ -193,6 +193,11 @@ def _transform(image, rows, cols, dx, dy, angle, scale, shear, nearest):
     return bytes(out)
 
 
+#: the largest jitter of each kind: pixels of shift, degrees of rotation, relative
+#: change of size, and pixels of shear per row
+JITTER_DEFAULTS = {"shift": 2.0, "rotate": 10.0, "scale": 0.1, "shear": 0.1}
+
+
 class Jitter:
     """Random small transforms, seeded: each image gets its own draw.
 
@@ -204,7 +209,8 @@ class Jitter:
     are split into blocks.
     """
 
-    def __init__(self, shift=2.0, rotate=10.0, scale=0.0, shear=0.0, seed=None, rows=28, cols=28,
+    def __init__(self, shift=JITTER_DEFAULTS["shift"], rotate=JITTER_DEFAULTS["rotate"],
+                 scale=JITTER_DEFAULTS["scale"], shear=JITTER_DEFAULTS["shear"], seed=None, rows=28, cols=28,
                  nearest=False):
         bounds = {}
         for name, value, limit in (("shift", shift, None), ("rotate", rotate, 180.0),

@@ -74,7 +74,7 @@ class NetworkBase:
 
     @property
     def hid_nodes(self):
-        """The hidden layer's size; a tuple of sizes when there are several."""
+        """The hidden layer's size; a tuple of sizes when there are several (or none)."""
         hidden = self._layer_sizes[1:-1]
         return hidden[0] if len(hidden) == 1 else hidden
 
@@ -92,7 +92,10 @@ class NetworkBase:
 
     @property
     def W_ih(self):
-        """A copy of the first weight matrix ``W(1)`` (``in_nodes x hid_nodes``)."""
+        """A copy of the first weight matrix ``W(1)`` (``in_nodes x hid_nodes``).
+
+        Without hidden layers ``W_ih`` and ``W_ho`` are the same matrix, ``in_nodes x out_nodes``.
+        """
         return self._export()[0][0]
 
     @property
@@ -120,8 +123,8 @@ class NetworkBase:
         input_rows, target_rows = checks.paired_rows(input_rows, target_rows, n_in, n_out)
         total = 0.0
         for k in range(len(input_rows)):
-            total += self._train_one(checks.vector(input_rows[k], n_in, "inputs"),
-                                     checks.vector(target_rows[k], n_out, "targets"))
+            total += self._train_one(checks.vector(input_rows[k], n_in, "input_rows[%d]" % k),
+                                     checks.vector(target_rows[k], n_out, "target_rows[%d]" % k))
         return total / len(input_rows)
 
     def query(self, inputs):
@@ -132,9 +135,9 @@ class NetworkBase:
         """``query`` for each row; every row is checked first."""
         n_in = self._layer_sizes[0]
         rows = checks.rows(rows, "rows")
-        for k in range(len(rows)):
+        for k in range(len(rows)):  # check all first; convert again as each is used (memory stays small)
             checks.vector(rows[k], n_in, "rows[%d]" % k)
-        return [self._query_one(checks.vector(rows[k], n_in, "rows")) for k in range(len(rows))]
+        return [self._query_one(checks.vector(rows[k], n_in, "rows[%d]" % k)) for k in range(len(rows))]
 
     def predict(self, inputs):
         """The index of the largest output (the first one, on a tie)."""

@@ -20,7 +20,8 @@ time and drawn afresh every epoch from the seed. The first
 Ctrl-C asks training to stop once the chunk in progress is done, which with the pure
 backend's default chunk of one sample means after the current sample; the model is
 then saved and the curve plotted as asked, and the exit status is 130. A second
-Ctrl-C interrupts at once (what ``--save`` asked for is still written).
+Ctrl-C interrupts at once, except during a training step, which is always completed
+so that the saved model is never half-updated (what ``--save`` asked for is still written).
 
 Errors in the arguments, missing files and malformed data end the command with one
 line ``pynet: error: ...`` on stderr and a non-zero exit status: 2 for bad arguments,
@@ -37,13 +38,13 @@ import threading
 import time
 
 from . import __version__
-from . import mnist
+from . import augment, mnist
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_CHUNK = {"pure": 1, "fast": 1000}
 EVAL_CHUNK = 1000
 #: bounds of the random jitter of --augment: see pynet.augment.Jitter
-AUGMENT_DEFAULTS = {"shift": 2.0, "rotate": 10.0, "scale": 0.1, "shear": 0.1}
+AUGMENT_DEFAULTS = augment.JITTER_DEFAULTS
 
 
 class UserError(Exception):
@@ -404,10 +405,13 @@ class StopRequest:
         self.stream = stream
         self.what = what
         self.requested = False
+        self.in_step = False  # set by the training loop around each train_many call
         self._previous = None
 
     def _handle(self, signum, frame):
         if self.requested:
+            if self.in_step:  # the step in progress ends first: a saved model is never half-updated
+                return
             raise KeyboardInterrupt
         self.requested = True
         self.stream.write("\npynet: stopping after %s (Ctrl-C again to stop at once)\n" % self.what)
@@ -463,7 +467,12 @@ def train_epoch(network, backend, dataset, order, shuffled, chunk, progress, sto
         else:  # order is 0, 1, 2, ...: the chunk is one slice
             pixels = dataset.images[start * size:stop_at * size]
             labels = dataset.labels[start:stop_at]
-        loss = network.train_many(backend.input_rows(pixels, count, size), backend.target_rows(labels))
+        inputs, targets = backend.input_rows(pixels, count, size), backend.target_rows(labels)
+        stop.in_step = True
+        try:
+            loss = network.train_many(inputs, targets)
+        finally:
+            stop.in_step = False
         total_loss += loss * count
         done += count
         progress.update(done, total_loss / done)

@@ -188,10 +188,14 @@ def decode_png(data, name="image"):
     channels = _CHANNELS[colour]
     stride = (width * channels * depth + 7) // 8
     bpp = max(1, channels * depth // 8)
+    expected = height * (stride + 1)  # each row: a filter byte, then the row
     try:
-        raw = zlib.decompress(b"".join(idat))
+        # At most one byte more than the header allows: a small file cannot expand into gigabytes.
+        raw = zlib.decompressobj().decompress(b"".join(idat), expected + 1)
     except zlib.error as error:
         raise ValueError("%s: PNG image data is damaged (%s)" % (name, error))
+    if len(raw) > expected:
+        raise ValueError("%s: PNG holds more image data than its %dx%d header says" % (name, width, height))
     rows = unfilter(raw, height, stride, bpp, name)
     s = _samples(rows, width, height, stride, depth, channels)
     if colour == 0:

@@ -8,21 +8,17 @@ import array
 import gzip
 import pickle
 import struct
-from pathlib import Path
 
 import pytest
 
 import pynet
-from conftest import bits, load_backend, one_hot, snapshot
+from conftest import MNIST_DIR, bits, load_backend, one_hot, snapshot
 
 try:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 except ImportError:  # pragma: no cover - hypothesis is in the test extra
     given = None
-
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-
 
 @pytest.fixture(scope="module")
 def fast():
