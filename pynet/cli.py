@@ -62,14 +62,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, "pynet: error: %s%s\n" % (message.replace("\n", " "), hint))
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("%r must be at least 1" % text)
-    return value
+def _whole_number(least):
+    """An argparse type: a whole number of at least ``least``."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%r is not a whole number" % text)
+        if value < least:
+            raise argparse.ArgumentTypeError("%r must be at least %d" % (text, least))
+        return value
+    return parse
+
+
+_positive_int = _whole_number(1)
+_count = _whole_number(0)
 
 
 def _positive_float(text):
@@ -90,16 +97,6 @@ def _bound(text, below=None):
     if not 0.0 <= value < float("inf") or (below is not None and value >= below):
         raise argparse.ArgumentTypeError("%r must be at least 0%s" % (
             text, " and below %g" % below if below is not None else " and finite"))
-    return value
-
-
-def _count(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("%r must be at least 0" % text)
     return value
 
 
