@@ -42,6 +42,18 @@ def mnist_rows(count):
     return pixels, labels
 
 
+
+def sample_loops(net, inputs, targets):
+    """``(train, query, count)``: one call of ``net.train`` / ``net.query`` per sample."""
+    def train():
+        for x, t in zip(inputs, targets):
+            net.train(x, t)
+
+    def query():
+        for x in inputs:
+            net.query(x)
+    return train, query, len(inputs)
+
 def median(values):
     values = sorted(values)
     return values[len(values) // 2]
@@ -74,14 +86,7 @@ def contenders(shape, data, args):
         target_rows = memoryview(pynet.mnist.target_rows(labels[:n])).cast("B").cast("d", (n, 10))
 
         def fast_loop(net):
-            def train():
-                for x, t in zip(inputs, targets):
-                    net.train(x, t)
-
-            def query():
-                for x in inputs:
-                    net.query(x)
-            return train, query, n
+            return sample_loops(net, inputs, targets)
 
         def fast_many(net):
             return (lambda: net.train_many(rows, target_rows)), (lambda: net.query_many(rows)), n
@@ -91,16 +96,7 @@ def contenders(shape, data, args):
             lambda: pynet_fast.NeuralNetwork.from_dict(model), fast_many)
 
     def pure_loop(net):
-        m = args.pure_samples
-
-        def train():
-            for x, t in zip(inputs[:m], targets[:m]):
-                net.train(x, t)
-
-        def query():
-            for x in inputs[:m]:
-                net.query(x)
-        return train, query, m
+        return sample_loops(net, inputs[:args.pure_samples], targets[:args.pure_samples])
 
     out["pynet `train` / `query` (lists)"] = (lambda: pynet.NeuralNetwork.from_dict(model), pure_loop)
 
@@ -121,14 +117,7 @@ def contenders(shape, data, args):
             return net
 
         def numpy_loop(net):
-            def train():
-                for x, t in zip(np_inputs, np_targets):
-                    net.train(x, t)
-
-            def query():
-                for x in np_inputs:
-                    net.query(x)
-            return train, query, n
+            return sample_loops(net, np_inputs, np_targets)
 
         out["seed's numpy class (numpy rows)"] = (make_numpy, numpy_loop)
     return out
