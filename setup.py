@@ -90,7 +90,7 @@ class build_optional_ext(build_ext):
                          % (name, type(error).__name__, error, consequence))
 
 
-SHARED = ["pynet_fast/_core.pxi"]  # what both modules include
+SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_kernels.pxi"]  # what both modules include
 extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [  # in this order: _core_avx2 needs _core
     Extension("pynet_fast._core", ["pynet_fast/_core.pyx"], depends=SHARED),
     Extension(AVX2_MODULE, ["pynet_fast/_core_avx2.pyx"], depends=SHARED),

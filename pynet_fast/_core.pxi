@@ -40,28 +40,41 @@ cdef extern from *:
     ctypedef const double* in_ptr "const double * PYNET_RESTRICT"
 
 cdef extern from *:
-    # Whether this CPU, and its operating system, run AVX2 instructions: GCC's and Clang's
-    # builtin reads CPUID (and XGETBV for the saved vector registers). Elsewhere: no.
+    # Whether this CPU, and its operating system, run AVX2 (AVX-512F) instructions: GCC's
+    # and Clang's builtin reads CPUID, and XGETBV for the saved vector registers.
+    # Elsewhere: no.
     """
     #if defined(__GNUC__) && (defined(__x86_64__) || defined(__amd64__))
     static int pynet_cpu_has_avx2(void) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") != 0;
     }
+    static int pynet_cpu_has_avx512(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") != 0;
+    }
     #else
     static int pynet_cpu_has_avx2(void) { return 0; }
+    static int pynet_cpu_has_avx512(void) { return 0; }
     #endif
     """
     int pynet_cpu_has_avx2() noexcept nogil
+    int pynet_cpu_has_avx512() noexcept nogil
 
 # Which kernels these are: "portable" (any CPU of the platform), "avx2" (x86-64 with
-# AVX2, no FMA) or "native" (PYNET_NATIVE=1: -march=native, for the machine that built it).
+# AVX2, no FMA), "avx512" (x86-64 with AVX-512F, no FMA) or "native" (PYNET_NATIVE=1:
+# -march=native, for the machine that built it).
 BUILD = PYNET_BUILD.decode("ascii")
 
 
 def cpu_has_avx2():
     """True when this CPU and its operating system can run the ``avx2`` kernels."""
     return pynet_cpu_has_avx2() != 0
+
+
+def cpu_has_avx512():
+    """True when this CPU and its operating system can run the ``avx512`` kernels (AVX-512F)."""
+    return pynet_cpu_has_avx512() != 0
 
 
 # ---------------------------------------------------------------------------------
@@ -86,294 +99,7 @@ ctypedef struct Layout:
     Py_ssize_t widest   # max(n)
 
 
-cdef inline double sigmoid(double x) noexcept nogil:
-    # (F2), branching exactly as pynet.matrix.sigmoid; libc exp is the function
-    # CPython's math.exp calls.
-    cdef double e
-    if x >= 0.0:
-        return 1.0 / (1.0 + exp(-x))
-    e = exp(x)
-    return e / (1.0 + e)
-
-
-cdef inline double logit(double y) noexcept nogil:
-    # (Q1) ln(y / (1 - y)), as pynet.matrix.logit (math.log calls libc log).
-    return log(y / (1.0 - y))
-
-
-cdef inline void add_rows_1x4(out_ptr o, in_ptr w0, in_ptr w1, in_ptr w2, in_ptr w3,
-                              const double* y, Py_ssize_t n) noexcept nogil:
-    """o[j] += y[0] w0[j], += y[1] w1[j], += y[2] w2[j], += y[3] w3[j]: one term at a time, in row order."""
-    cdef Py_ssize_t j
-    cdef double a = y[0], b = y[1], c = y[2], d = y[3], z
-    for j in range(n):
-        z = o[j] + a * w0[j]
-        z = z + b * w1[j]
-        z = z + c * w2[j]
-        o[j] = z + d * w3[j]
-
-
-cdef inline void add_rows_4x4(out_ptr o0, out_ptr o1, out_ptr o2, out_ptr o3,
-                              in_ptr w0, in_ptr w1, in_ptr w2, in_ptr w3, const double* y,
-                              Py_ssize_t y_stride, Py_ssize_t n) noexcept nogil:
-    """add_rows_1x4 for four outputs o_r at once, with the inputs y + r * y_stride.
-
-    Each of the four rows of weights is read once for the four outputs; the terms
-    are still added one at a time, in row order. No two of the blocks overlap.
-    """
-    cdef Py_ssize_t j
-    cdef const double* y0 = y
-    cdef const double* y1 = y + y_stride
-    cdef const double* y2 = y + 2 * y_stride
-    cdef const double* y3 = y + 3 * y_stride
-    cdef double a0 = y0[0], b0 = y0[1], c0 = y0[2], d0 = y0[3]
-    cdef double a1 = y1[0], b1 = y1[1], c1 = y1[2], d1 = y1[3]
-    cdef double a2 = y2[0], b2 = y2[1], c2 = y2[2], d2 = y2[3]
-    cdef double a3 = y3[0], b3 = y3[1], c3 = y3[2], d3 = y3[3]
-    cdef double p, q, u, v
-    for j in range(n):
-        p = w0[j]
-        q = w1[j]
-        u = w2[j]
-        v = w3[j]
-        o0[j] = o0[j] + a0 * p + b0 * q + c0 * u + d0 * v
-        o1[j] = o1[j] + a1 * p + b1 * q + c1 * u + d1 * v
-        o2[j] = o2[j] + a2 * p + b2 * q + c2 * u + d2 * v
-        o3[j] = o3[j] + a3 * p + b3 * q + c3 * u + d3 * v
-
-
-cdef void forward_layer(const double[::1] W, const double[::1] B, const double[::1] y, double[::1] out,
-                        Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """out = Act(W^T y + B) (F1, F2).
-
-    Entry j is B[j] + y[0] W[0][j] + y[1] W[1][j] + ..., added one term at a time
-    in the order i = 0, 1, ..., as pynet.matrix.transpose_times adds them. The
-    rows are taken four at a time: each entry then gains four terms, still in row
-    order, per trip through memory, and the loop over j runs in vector registers.
-    """
-    cdef Py_ssize_t i = 0, j
-    cdef const double* w = &W[0]
-    cdef const double* x = &y[0]
-    cdef double* o = &out[0]
-    cdef double y_i
-    for j in range(n_out):
-        o[j] = B[j]
-    while i + 4 <= n_in:
-        add_rows_1x4(o, w + i * n_out, w + (i + 1) * n_out, w + (i + 2) * n_out, w + (i + 3) * n_out,
-                     x + i, n_out)
-        i += 4
-    while i < n_in:  # the last rows, one at a time
-        y_i = x[i]
-        for j in range(n_out):
-            o[j] = o[j] + y_i * w[i * n_out + j]
-        i += 1
-    for j in range(n_out):
-        o[j] = sigmoid(o[j])
-
-
-cdef void forward_rows(const double[::1] W, const double[::1] B, const double[:, ::1] Y, double[:, ::1] out,
-                       Py_ssize_t count, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """forward_layer for the first ``count`` rows of Y (their first n_in entries) into those of out.
-
-    Each entry is computed exactly as forward_layer computes it, one term at a time
-    in row order; only the reading of W is shared. The loop runs down W four rows at
-    a time, and each block of four rows, once loaded, serves all ``count`` inputs,
-    four at a time: for BATCH inputs the weights pass through the cache once, not
-    BATCH times.
-    """
-    cdef Py_ssize_t i = 0, j, r
-    cdef Py_ssize_t ys = Y.shape[1], os = out.shape[1]
-    cdef const double* w = &W[0]
-    cdef const double* y = &Y[0, 0]
-    cdef double* o = &out[0, 0]
-    cdef const double* w0
-    for r in range(count):
-        for j in range(n_out):
-            o[r * os + j] = B[j]
-    while i + 4 <= n_in:
-        w0 = w + i * n_out
-        r = 0
-        while r + 4 <= count:
-            add_rows_4x4(o + r * os, o + (r + 1) * os, o + (r + 2) * os, o + (r + 3) * os,
-                         w0, w0 + n_out, w0 + 2 * n_out, w0 + 3 * n_out, y + r * ys + i, ys, n_out)
-            r += 4
-        while r < count:
-            add_rows_1x4(o + r * os, w0, w0 + n_out, w0 + 2 * n_out, w0 + 3 * n_out, y + r * ys + i, n_out)
-            r += 1
-        i += 4
-    while i < n_in:  # the last rows, one at a time
-        for r in range(count):
-            for j in range(n_out):
-                o[r * os + j] = o[r * os + j] + y[r * ys + i] * w[i * n_out + j]
-        i += 1
-    for r in range(count):
-        for j in range(n_out):
-            o[r * os + j] = sigmoid(o[r * os + j])
-
-
-cdef void times(const double[::1] W, const double[::1] v, double[::1] out,
-                Py_ssize_t n_rows, Py_ssize_t n_cols) noexcept nogil:
-    """out = W . v: one dot product per row, from 0.0, left to right (pynet.matrix.times)."""
-    cdef Py_ssize_t i, j
-    cdef double total
-    cdef const double* row
-    for i in range(n_rows):
-        row = &W[i * n_cols]
-        total = 0.0
-        for j in range(n_cols):
-            total = total + row[j] * v[j]
-        out[i] = total
-
-
-cdef void add_outer(double[::1] W, double rate, const double[::1] y, const double[::1] d,
-                    Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """W[i][j] += (rate * y[i]) * d[j] (U-W), as pynet.matrix.add_outer; four rows at a time."""
-    cdef Py_ssize_t i = 0, j
-    cdef double c0, c1, c2, c3, dj
-    cdef const double* dd = &d[0]
-    cdef double* w0
-    cdef double* w1
-    cdef double* w2
-    cdef double* w3
-    while i + 4 <= n_in:
-        c0, c1, c2, c3 = rate * y[i], rate * y[i + 1], rate * y[i + 2], rate * y[i + 3]
-        w0 = &W[i * n_out]
-        w1 = w0 + n_out
-        w2 = w1 + n_out
-        w3 = w2 + n_out
-        for j in range(n_out):
-            dj = dd[j]
-            w0[j] = w0[j] + c0 * dj
-            w1[j] = w1[j] + c1 * dj
-            w2[j] = w2[j] + c2 * dj
-            w3[j] = w3[j] + c3 * dj
-        i += 4
-    while i < n_in:
-        c0 = rate * y[i]
-        w0 = &W[i * n_out]
-        for j in range(n_out):
-            w0[j] = w0[j] + c0 * dd[j]
-        i += 1
-
-
-cdef void forward(const Layout* net, const double[::1] P, double[::1] S, const double[::1] x) noexcept nogil:
-    """The forward pass from the input x: Y(1) ... Y(L) into S."""
-    cdef int l
-    cdef Py_ssize_t n_in, n_out
-    forward_layer(P[net.w[1]:], P[net.b[1]:], x, S[net.y[1]:], net.n[0], net.n[1])
-    for l in range(2, net.L + 1):
-        n_in, n_out = net.n[l - 1], net.n[l]
-        forward_layer(P[net.w[l]:], P[net.b[l]:], S[net.y[l - 1]:], S[net.y[l]:], n_in, n_out)
-
-
-cdef double train_step(const Layout* net, double[::1] P, double[::1] S, const double[::1] x,
-                       const double[::1] t, double rate, bint exact, bint bias) noexcept nogil:
-    """One step of gradient descent on (x, t); returns the loss before it (L1)."""
-    cdef int l, L = net.L
-    cdef Py_ssize_t j, n
-    cdef double total = 0.0, e, y
-    forward(net, P, S, x)
-    for j in range(net.n[L]):
-        e = t[j] - S[net.y[L] + j]  # (E-L) E(L) = T - Y(L)
-        S[net.e[L] + j] = e
-        total = total + e * e
-    # Errors and deltas for every layer first, with the weights as they were before this sample.
-    for l in range(L, 0, -1):
-        for j in range(net.n[l]):
-            y = S[net.y[l] + j]
-            S[net.d[l] + j] = S[net.e[l] + j] * y * (1.0 - y)  # (D) E(l) * Y(l) * (1 - Y(l))
-        if l > 1:
-            if exact:
-                times(P[net.w[l]:], S[net.d[l]:], S[net.e[l - 1]:], net.n[l - 1], net.n[l])  # (X-l) E(l-1) = W(l) . delta(l)
-            else:
-                times(P[net.w[l]:], S[net.e[l]:], S[net.e[l - 1]:], net.n[l - 1], net.n[l])  # (E-l) E(l-1) = W(l) . E(l)
-    # Then the step down the gradient.
-    add_outer(P[net.w[1]:], rate, x, S[net.d[1]:], net.n[0], net.n[1])  # (U-W)
-    for l in range(2, L + 1):
-        add_outer(P[net.w[l]:], rate, S[net.y[l - 1]:], S[net.d[l]:], net.n[l - 1], net.n[l])  # (U-W)
-    if bias:
-        for l in range(1, L + 1):
-            n = net.n[l]
-            for j in range(n):
-                P[net.b[l] + j] = P[net.b[l] + j] + rate * S[net.d[l] + j]  # (U-B) B(l) += lambda delta(l)
-    return 0.5 * total  # (L1)
-
-
-cdef double train_rows(const Layout* net, double[::1] P, double[::1] S, const double[:, ::1] X,
-                       const double[:, ::1] T, double rate, bint exact, bint bias) noexcept nogil:
-    """train_step on each row pair in order; returns the sum of the losses, left to right."""
-    cdef Py_ssize_t k
-    cdef double total = 0.0
-    for k in range(X.shape[0]):
-        total = total + train_step(net, P, S, X[k], T[k], rate, exact, bias)
-    return total
-
-
-cdef void query_rows(const Layout* net, const double[::1] P, double[:, :, ::1] Q,
-                     const double[:, ::1] X, double[:, ::1] out) noexcept nogil:
-    """The outputs Y(L) of the rows of X into those of out, BATCH rows per pass through the layers.
-
-    Q[l - 1] holds the outputs Y(l) of the current batch (BATCH rows of max(n) values).
-    """
-    cdef Py_ssize_t k = 0, count, r, total = X.shape[0], n_out = net.n[net.L]
-    cdef int l, L = net.L
-    while k < total:
-        count = min(<Py_ssize_t>BATCH, total - k)
-        forward_rows(P[net.w[1]:], P[net.b[1]:], X[k:k + count], Q[0], count, net.n[0], net.n[1])
-        for l in range(2, L + 1):
-            forward_rows(P[net.w[l]:], P[net.b[l]:], Q[l - 2], Q[l - 1], count, net.n[l - 1], net.n[l])
-        for r in range(count):
-            memcpy(&out[k + r, 0], &Q[L - 1, r, 0], n_out * sizeof(double))
-        k += count
-
-
-cdef void rescale(double[::1] v, Py_ssize_t n) noexcept nogil:
-    """(Q3) v <- (v - min) / (max - min) * 0.98 + 0.01; all 0.5 when max == min.
-
-    min and max are found as Python's min() and max() find them: the first value,
-    replaced by any later one that is smaller (larger).
-    """
-    cdef Py_ssize_t i
-    cdef double smallest = v[0], largest = v[0], span
-    for i in range(1, n):
-        if v[i] < smallest:
-            smallest = v[i]
-    for i in range(1, n):
-        if v[i] > largest:
-            largest = v[i]
-    span = largest - smallest
-    if span == 0.0:
-        for i in range(n):
-            v[i] = 0.5
-        return
-    for i in range(n):
-        v[i] = (v[i] - smallest) / span * 0.98 + 0.01
-
-
-cdef void backquery(const Layout* net, const double[::1] P, const double[::1] outputs,
-                    double[::1] z, double[::1] y) noexcept nogil:
-    """SPEC Q1 to Q4: y (n(0) values) from outputs (n(L)); z and y hold max(n) values each."""
-    cdef int l
-    cdef Py_ssize_t i, j
-    for j in range(net.n[net.L]):
-        z[j] = logit(outputs[j])  # (Q1) Z(L) = logit(Y(L))
-    for l in range(net.L, 0, -1):
-        for j in range(net.n[l]):
-            z[j] = z[j] - P[net.b[l] + j]
-        times(P[net.w[l]:], z, y, net.n[l - 1], net.n[l])  # (Q2) Y(l-1) = W(l) . (Z(l) - B(l))
-        rescale(y, net.n[l - 1])  # (Q3)
-        if l > 1:
-            for i in range(net.n[l - 1]):
-                z[i] = logit(y[i])  # (Q4) Z(l-1) = logit(Y(l-1))
-
-
-cdef bint all_finite(const double[:, ::1] M) noexcept nogil:
-    cdef Py_ssize_t k, i
-    cdef bint ok = True
-    for k in range(M.shape[0]):
-        for i in range(M.shape[1]):
-            ok = ok & isfinite(M[k, i])
-    return ok
+include "_kernels.pxi"
 
 
 # ---------------------------------------------------------------------------------
@@ -465,7 +191,8 @@ cdef class Core:
     cdef Py_ssize_t* table   # every array of the Layout, in one allocation
     cdef double[::1] P       # the parameters: W(1), B(1), ..., W(L), B(L)
     cdef double[::1] S       # one sample's Y(0) ... Y(L), E, delta, a target, back query scratch
-    cdef double[:, :, ::1] Q  # a batch of queries: Q[l - 1] = Y(l) of BATCH rows
+    cdef double[::1] S_next  # the same for the next sample, while train_rows works on two
+    cdef Py_ssize_t q_width  # values per row of a query batch's scratch: max(n(1) ... n(L)), aligned
 
     def __cinit__(self, tuple layer_sizes):
         cdef int L = len(layer_sizes) - 1, l
@@ -506,7 +233,8 @@ cdef class Core:
         s = s + 2 * _aligned(widest)
         self.P = _block(p)
         self.S = _block(s)
-        self.Q = cvarray(shape=(L, BATCH, _aligned(widest_out)), itemsize=sizeof(double), format="d")
+        self.S_next = _block(s)
+        self.q_width = _aligned(widest_out)
 
     def __dealloc__(self):
         PyMem_Free(self.table)
@@ -548,36 +276,36 @@ cdef class Core:
         """One training step; the loss, or None when the input needs pynet.checks."""
         cdef double loss
         cdef const Layout* net = &self.net
-        cdef double[::1] x = self.S[net.y[0]:net.y[0] + net.n[0]]
-        cdef double[::1] t = self.S[net.t:net.t + net.n[net.L]]
-        if not (_load_vector(inputs, x) and _load_vector(targets, t)):
+        cdef double* S = &self.S[0]
+        if not (_load_vector(inputs, self.S[net.y[0]:net.y[0] + net.n[0]])
+                and _load_vector(targets, self.S[net.t:net.t + net.n[net.L]])):
             return None
         with nogil:
-            loss = train_step(net, self.P, self.S, x, t, rate, exact, bias)
+            loss = train_step(net, &self.P[0], S, S + net.y[0], S + net.t, rate, exact, bias)
         return loss
 
     def query(self, inputs):
         """``Y(L)`` as a list, or None when the input needs pynet.checks."""
         cdef const Layout* net = &self.net
-        cdef double[::1] x = self.S[net.y[0]:net.y[0] + net.n[0]]
-        cdef const double[::1] y = self.S[net.y[net.L]:net.y[net.L] + net.n[net.L]]
-        if not _load_vector(inputs, x):
+        cdef double* S = &self.S[0]
+        cdef const double* y = S + net.y[net.L]
+        cdef Py_ssize_t j
+        if not _load_vector(inputs, self.S[net.y[0]:net.y[0] + net.n[0]]):
             return None
         with nogil:
-            forward(net, self.P, self.S, x)
-        return [y[j] for j in range(y.shape[0])]
+            forward(net, &self.P[0], S, S + net.y[0])
+        return [y[j] for j in range(net.n[net.L])]
 
     def backquery(self, outputs):
         """SPEC Q1 to Q4 for checked outputs (a list of floats strictly between 0 and 1)."""
         cdef const Layout* net = &self.net
-        cdef Py_ssize_t wide = _aligned(net.widest)
-        cdef double[::1] t = self.S[net.t:net.t + net.n[net.L]]
-        cdef double[::1] z = self.S[net.back:net.back + wide]
-        cdef double[::1] y = self.S[net.back + wide:net.back + 2 * wide]
-        if not _load_vector(outputs, t):
+        cdef Py_ssize_t i, wide = _aligned(net.widest)
+        cdef double* S = &self.S[0]
+        cdef const double* y = S + net.back + wide
+        if not _load_vector(outputs, self.S[net.t:net.t + net.n[net.L]]):
             raise ValueError("outputs is not %d finite floats" % net.n[net.L])
         with nogil:
-            backquery(net, self.P, t, z, y)
+            backquery(net, &self.P[0], S + net.t, S + net.back, S + net.back + wide)
         return [y[i] for i in range(net.n[0])]
 
     # -- many samples -----------------------------------------------------------------------
@@ -587,7 +315,7 @@ cdef class Core:
 
         A C-contiguous 2-D float64 buffer is taken as it is (its values are checked
         by ``train_rows`` and ``query_rows``); a list or tuple of rows, each a list
-        or tuple of finite floats or a 1-D float64 buffer, is copied into a new block.
+        or tuple of real numbers or a 1-D float64 buffer, is copied into a new block.
         """
         cdef const double[:, ::1] M
         cdef double[:, ::1] copy
@@ -615,18 +343,28 @@ cdef class Core:
         cdef double total = 0.0
         cdef bint finite
         cdef const Layout* net = &self.net
+        cdef Py_ssize_t count = inputs.shape[0]
         if (inputs.shape[1] != net.n[0] or targets.shape[1] != net.n[net.L]
-                or inputs.shape[0] != targets.shape[0] or inputs.shape[0] < 1):
+                or targets.shape[0] != count or count < 1):
             raise ValueError("rows do not fit this network")
         with nogil:
-            finite = all_finite(inputs) and all_finite(targets)
+            finite = (all_finite(&inputs[0, 0], count, net.n[0], inputs.strides[0] // sizeof(double))
+                      and all_finite(&targets[0, 0], count, net.n[net.L], targets.strides[0] // sizeof(double)))
             if finite:
-                total = train_rows(net, self.P, self.S, inputs, targets, rate, exact, bias)
-        return total / inputs.shape[0] if finite else None
+                total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0],
+                                   &inputs[0, 0], inputs.strides[0] // sizeof(double),
+                                   &targets[0, 0], targets.strides[0] // sizeof(double),
+                                   count, rate, exact, bias)
+        return total / count if finite else None
 
-    def query_rows(self, const double[:, ::1] inputs not None):
-        """query_many on rows from :meth:`rows`: a list of output lists, or None when a value is not finite."""
-        cdef Py_ssize_t count = inputs.shape[0], n_out = self.net.n[self.net.L]
+    def query_rows(self, const double[:, ::1] inputs not None, int threads=1):
+        """query_many on rows from :meth:`rows`: a list of output lists, or None when a value is not finite.
+
+        With ``threads`` > 1 the rows are split into that many runs, each computed by
+        its own thread without the GIL (the weights are only read); each row's outputs
+        are the same bits however the rows are split.
+        """
+        cdef Py_ssize_t count = inputs.shape[0], n_out = self.net.n[self.net.L], k, j, share
         cdef double[:, ::1] out
         cdef bint finite
         if inputs.shape[1] != self.net.n[0]:
@@ -635,12 +373,36 @@ cdef class Core:
             return []
         out = _matrix(count, n_out)
         with nogil:
-            finite = all_finite(inputs)
-            if finite:
-                query_rows(&self.net, self.P, self.Q, inputs, out)
+            finite = all_finite(&inputs[0, 0], count, inputs.shape[1], inputs.strides[0] // sizeof(double))
         if not finite:
             return None
+        threads = max(1, min(threads, count // BATCH))
+        if threads == 1:
+            self._query_run(inputs, out, 0, count)
+        else:
+            import threading
+            share = (count // threads + BATCH - 1) // BATCH * BATCH  # whole batches, but the last
+            runs = [threading.Thread(target=self._query_run, args=(inputs, out, k, min(k + share, count)))
+                    for k in range(share, count, share)]
+            for run in runs:
+                run.start()
+            try:
+                self._query_run(inputs, out, 0, share)
+            finally:
+                for run in runs:
+                    run.join()
         return [[out[k, j] for j in range(n_out)] for k in range(count)]
+
+    def _query_run(self, const double[:, ::1] inputs, double[:, ::1] out, Py_ssize_t first, Py_ssize_t stop):
+        """The outputs of rows first ... stop - 1 into those of out, in scratch space of its own, without the GIL."""
+        cdef const Layout* net = &self.net
+        cdef Py_ssize_t qs = self.q_width
+        cdef double[::1] Q = _block(net.L * BATCH * qs)
+        if stop <= first:
+            return
+        with nogil:
+            query_rows(net, &self.P[0], &Q[0], qs, &inputs[first, 0], inputs.strides[0] // sizeof(double),
+                       stop - first, &out[first, 0])
 
 
 # ---------------------------------------------------------------------------------

@@ -1,0 +1,406 @@
+# The kernels of pynet_fast: functions without the GIL over contiguous float64 blocks,
+# one per group of equations of docs/maths.md, named by their labels. Each repeats the
+# arithmetic of pynet/matrix.py and pynet/network.py operation for operation: the same
+# multiplications and additions, each rounded once, in the same order for every sum, so
+# that every result has pynet's bits. Where a loop walks in another order than the
+# equation reads, a comment says why the bits stay.
+#
+# Included by _core.pxi, after the Layout and the pointer types.
+
+
+cdef inline double sigmoid(double x) noexcept nogil:
+    # (F2), branching exactly as pynet.matrix.sigmoid; libc exp is the function
+    # CPython's math.exp calls.
+    cdef double e
+    if x >= 0.0:
+        return 1.0 / (1.0 + exp(-x))
+    e = exp(x)
+    return e / (1.0 + e)
+
+
+cdef inline double logit(double y) noexcept nogil:
+    # (Q1) ln(y / (1 - y)), as pynet.matrix.logit (math.log calls libc log).
+    return log(y / (1.0 - y))
+
+
+cdef inline void activate(double* o, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        o[j] = sigmoid(o[j])  # (F2) Y = sigmoid(Z)
+
+
+# ---------------------------------------------------------------------------------
+# (F1, F2) the forward pass: Y(l) = sigmoid(W(l)^T Y(l-1) [+ B(l)])
+# ---------------------------------------------------------------------------------
+#
+# pynet.matrix.transpose_times adds the terms of output j as
+#     Z[j] = B[j] + y[0] W[0][j] + y[1] W[1][j] + ...   (one rounding per * and per +)
+# The kernels walk W row by row (it is stored row-major: row i holds the weights leaving
+# input i), adding row i's terms into all the outputs at once; every Z[j] still gains its
+# terms in the order i = 0, 1, ..., so its bits are those of the column-by-column sum.
+
+cdef inline void add_rows_1x4(out_ptr o, in_ptr w0, in_ptr w1, in_ptr w2, in_ptr w3,
+                              const double* y, Py_ssize_t n) noexcept nogil:
+    """(F1) o[j] += y[0] w0[j], += y[1] w1[j], += y[2] w2[j], += y[3] w3[j]: one term at a time, in row order."""
+    cdef Py_ssize_t j
+    cdef double a = y[0], b = y[1], c = y[2], d = y[3], z
+    for j in range(n):
+        z = o[j] + a * w0[j]
+        z = z + b * w1[j]
+        z = z + c * w2[j]
+        o[j] = z + d * w3[j]
+
+
+cdef inline void add_rows_4x4(out_ptr o0, out_ptr o1, out_ptr o2, out_ptr o3,
+                              in_ptr w0, in_ptr w1, in_ptr w2, in_ptr w3, const double* y,
+                              Py_ssize_t y_stride, Py_ssize_t n) noexcept nogil:
+    """(F1) add_rows_1x4 for four outputs o_r at once, with the inputs y + r * y_stride.
+
+    Each of the four rows of weights is read once for the four outputs; the terms
+    are still added one at a time, in row order. No two of the blocks overlap.
+    """
+    cdef Py_ssize_t j
+    cdef const double* y0 = y
+    cdef const double* y1 = y + y_stride
+    cdef const double* y2 = y + 2 * y_stride
+    cdef const double* y3 = y + 3 * y_stride
+    cdef double a0 = y0[0], b0 = y0[1], c0 = y0[2], d0 = y0[3]
+    cdef double a1 = y1[0], b1 = y1[1], c1 = y1[2], d1 = y1[3]
+    cdef double a2 = y2[0], b2 = y2[1], c2 = y2[2], d2 = y2[3]
+    cdef double a3 = y3[0], b3 = y3[1], c3 = y3[2], d3 = y3[3]
+    cdef double p, q, u, v
+    for j in range(n):
+        p = w0[j]
+        q = w1[j]
+        u = w2[j]
+        v = w3[j]
+        o0[j] = o0[j] + a0 * p + b0 * q + c0 * u + d0 * v
+        o1[j] = o1[j] + a1 * p + b1 * q + c1 * u + d1 * v
+        o2[j] = o2[j] + a2 * p + b2 * q + c2 * u + d2 * v
+        o3[j] = o3[j] + a3 * p + b3 * q + c3 * u + d3 * v
+
+
+cdef void forward_layer(const double* W, const double* B, const double* y, double* o,
+                        Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """(F1, F2) o = sigmoid(W^T y + B), rows of W four at a time."""
+    cdef Py_ssize_t i = 0, j
+    for j in range(n_out):
+        o[j] = B[j]
+    while i + 4 <= n_in:
+        add_rows_1x4(o, W + i * n_out, W + (i + 1) * n_out, W + (i + 2) * n_out, W + (i + 3) * n_out,
+                     y + i, n_out)
+        i += 4
+    while i < n_in:  # the last rows, one at a time
+        add_rows_1x4_tail(o, W + i * n_out, y[i], n_out)
+        i += 1
+    activate(o, n_out)
+
+
+cdef inline void add_rows_1x4_tail(out_ptr o, in_ptr w, double y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        o[j] = o[j] + y * w[j]  # (F1)
+
+
+cdef void forward(const Layout* net, const double* P, double* S, const double* x) noexcept nogil:
+    """(F1, F2) for every layer, from the input x: Y(1) ... Y(L) into S."""
+    cdef int l
+    forward_layer(P + net.w[1], P + net.b[1], x, S + net.y[1], net.n[0], net.n[1])
+    for l in range(2, net.L + 1):
+        forward_layer(P + net.w[l], P + net.b[l], S + net.y[l - 1], S + net.y[l], net.n[l - 1], net.n[l])
+
+
+cdef void forward_rows(const double* W, const double* B, const double* y, Py_ssize_t ys,
+                       double* o, Py_ssize_t os, Py_ssize_t count, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """(F1, F2) forward_layer for ``count`` inputs (row r at y + r * ys) into o + r * os.
+
+    Each entry is computed exactly as forward_layer computes it, one term at a time
+    in row order; only the reading of W is shared. The loop runs down W four rows at
+    a time, and each block of four rows, once loaded, serves all ``count`` inputs,
+    four at a time: for BATCH inputs the weights pass through the cache once, not
+    BATCH times.
+    """
+    cdef Py_ssize_t i = 0, j, r
+    cdef const double* w0
+    for r in range(count):
+        for j in range(n_out):
+            o[r * os + j] = B[j]
+    while i + 4 <= n_in:
+        w0 = W + i * n_out
+        r = 0
+        while r + 4 <= count:
+            add_rows_4x4(o + r * os, o + (r + 1) * os, o + (r + 2) * os, o + (r + 3) * os,
+                         w0, w0 + n_out, w0 + 2 * n_out, w0 + 3 * n_out, y + r * ys + i, ys, n_out)
+            r += 4
+        while r < count:
+            add_rows_1x4(o + r * os, w0, w0 + n_out, w0 + 2 * n_out, w0 + 3 * n_out, y + r * ys + i, n_out)
+            r += 1
+        i += 4
+    while i < n_in:  # the last rows, one at a time
+        for r in range(count):
+            add_rows_1x4_tail(o + r * os, W + i * n_out, y[r * ys + i], n_out)
+        i += 1
+    for r in range(count):
+        activate(o + r * os, n_out)
+
+
+# ---------------------------------------------------------------------------------
+# (E-L, L1, D, E-l, X-l) errors and deltas, every layer, before any weight moves
+# ---------------------------------------------------------------------------------
+
+cdef void times(const double* W, const double* v, double* out, Py_ssize_t n_rows, Py_ssize_t n_cols) noexcept nogil:
+    """out = W . v: one dot product per row, from 0.0, left to right (pynet.matrix.times)."""
+    cdef Py_ssize_t i, j
+    cdef double total
+    cdef const double* row
+    for i in range(n_rows):
+        row = W + i * n_cols
+        total = 0.0
+        for j in range(n_cols):
+            total = total + row[j] * v[j]
+        out[i] = total
+
+
+cdef double output_error(const Layout* net, double* S, const double* t) noexcept nogil:
+    """(E-L) E(L) = T - Y(L); returns the loss (L1) 0.5 * sum of E(L)^2, summed left to right."""
+    cdef Py_ssize_t j
+    cdef double total = 0.0, e
+    cdef int L = net.L
+    for j in range(net.n[L]):
+        e = t[j] - S[net.y[L] + j]  # (E-L)
+        S[net.e[L] + j] = e
+        total = total + e * e
+    return 0.5 * total  # (L1)
+
+
+cdef void back_errors(const Layout* net, const double* P, double* S, bint exact) noexcept nogil:
+    """(D) delta(l) and (E-l) or (X-l) E(l-1), from l = L down to 1, with the weights before this step."""
+    cdef int l
+    cdef Py_ssize_t j
+    cdef double y
+    for l in range(net.L, 0, -1):
+        for j in range(net.n[l]):
+            y = S[net.y[l] + j]
+            S[net.d[l] + j] = S[net.e[l] + j] * y * (1.0 - y)  # (D) E(l) * Y(l) * (1 - Y(l))
+        if l > 1:
+            if exact:
+                times(P + net.w[l], S + net.d[l], S + net.e[l - 1], net.n[l - 1], net.n[l])  # (X-l) W(l) . delta(l)
+            else:
+                times(P + net.w[l], S + net.e[l], S + net.e[l - 1], net.n[l - 1], net.n[l])  # (E-l) W(l) . E(l)
+
+
+# ---------------------------------------------------------------------------------
+# (U-W, U-B) the step down the gradient
+# ---------------------------------------------------------------------------------
+
+cdef void add_outer(double* W, double rate, const double* y, const double* d,
+                    Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """(U-W) W[i][j] += (rate * y[i]) * d[j], as pynet.matrix.add_outer; rows one at a time."""
+    cdef Py_ssize_t i
+    for i in range(n_in):
+        update_row(W + i * n_out, rate * y[i], d, n_out)
+
+
+cdef inline void update_row(out_ptr w, double c, in_ptr d, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        w[j] = w[j] + c * d[j]  # (U-W) with c = rate * y[i]
+
+
+cdef void update_weights(const Layout* net, double* P, const double* S, const double* x, double rate) noexcept nogil:
+    """(U-W) for every layer: W(l) += lambda Y(l-1) delta(l)^T, with Y(0) = x."""
+    cdef int l
+    add_outer(P + net.w[1], rate, x, S + net.d[1], net.n[0], net.n[1])
+    for l in range(2, net.L + 1):
+        add_outer(P + net.w[l], rate, S + net.y[l - 1], S + net.d[l], net.n[l - 1], net.n[l])
+
+
+cdef void update_biases(const Layout* net, double* P, const double* S, double rate) noexcept nogil:
+    """(U-B) B(l) += lambda delta(l), every layer."""
+    cdef int l
+    cdef Py_ssize_t j
+    for l in range(1, net.L + 1):
+        for j in range(net.n[l]):
+            P[net.b[l] + j] = P[net.b[l] + j] + rate * S[net.d[l] + j]  # (U-B)
+
+
+cdef inline void update_then_add_4(out_ptr o, out_ptr w0, out_ptr w1, out_ptr w2, out_ptr w3,
+                                   const double* c, const double* a, in_ptr d, Py_ssize_t n) noexcept nogil:
+    """(U-W) w_r[j] += c[r] * d[j] for four rows, then (F1) o[j] += a[r] * w_r[j] with each new weight, r = 0..3."""
+    cdef Py_ssize_t j
+    cdef double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3]
+    cdef double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3]
+    cdef double p, q, u, v, dj
+    for j in range(n):
+        dj = d[j]
+        p = w0[j] + c0 * dj  # (U-W)
+        q = w1[j] + c1 * dj
+        u = w2[j] + c2 * dj
+        v = w3[j] + c3 * dj
+        w0[j] = p
+        w1[j] = q
+        w2[j] = u
+        w3[j] = v
+        o[j] = o[j] + a0 * p + a1 * q + a2 * u + a3 * v  # (F1), in row order
+
+
+cdef void update_then_forward_layer(double* W, const double* B, double rate, const double* y, const double* d,
+                                    const double* x, double* o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """(U-W) W += rate y d^T for this sample, fused with (F1, F2) o = sigmoid(W^T x + B) for the next.
+
+    The equations run one after the other: every weight is updated (U-W) before the
+    next sample's forward pass reads it. Here they share one pass down W: rows i to
+    i+3 are updated, and at once added into the next sample's sums, from registers.
+    Each weight is computed exactly as add_outer computes it, each Z[j] gains its terms
+    in the order i = 0, 1, ... as in forward_layer, and B is already updated (U-B comes
+    first: it reads only delta), so the bits are those of the two passes; W is read and
+    written once per step instead of read twice and written once.
+    """
+    cdef Py_ssize_t i = 0, j
+    cdef double c[4]
+    for j in range(n_out):
+        o[j] = B[j]
+    while i + 4 <= n_in:
+        for j in range(4):
+            c[j] = rate * y[i + j]
+        update_then_add_4(o, W + i * n_out, W + (i + 1) * n_out, W + (i + 2) * n_out, W + (i + 3) * n_out,
+                          c, x + i, d, n_out)
+        i += 4
+    while i < n_in:  # the last rows, one at a time
+        update_row(W + i * n_out, rate * y[i], d, n_out)
+        add_rows_1x4_tail(o, W + i * n_out, x[i], n_out)
+        i += 1
+    activate(o, n_out)
+
+
+cdef void update_then_forward(const Layout* net, double* P, const double* S, const double* x,
+                              double* S_next, const double* x_next, double rate) noexcept nogil:
+    """(U-W) for every layer of this sample (S, input x), fused with (F1, F2) of the next (S_next, x_next).
+
+    Layer l's fused pass needs the next sample's Y(l-1), which layer l-1's pass has
+    just made; the update of W(l) needs this sample's Y(l-1) and delta(l), kept in S.
+    """
+    cdef int l
+    update_then_forward_layer(P + net.w[1], P + net.b[1], rate, x, S + net.d[1], x_next, S_next + net.y[1],
+                              net.n[0], net.n[1])
+    for l in range(2, net.L + 1):
+        update_then_forward_layer(P + net.w[l], P + net.b[l], rate, S + net.y[l - 1], S + net.d[l],
+                                  S_next + net.y[l - 1], S_next + net.y[l], net.n[l - 1], net.n[l])
+
+
+# ---------------------------------------------------------------------------------
+# Training: one sample, and many
+# ---------------------------------------------------------------------------------
+
+cdef double train_step(const Layout* net, double* P, double* S, const double* x, const double* t,
+                       double rate, bint exact, bint bias) noexcept nogil:
+    """One step of gradient descent on (x, t); returns the loss before it (L1)."""
+    cdef double loss
+    forward(net, P, S, x)
+    loss = output_error(net, S, t)
+    back_errors(net, P, S, exact)
+    update_weights(net, P, S, x, rate)
+    if bias:
+        update_biases(net, P, S, rate)
+    return loss
+
+
+cdef double train_rows(const Layout* net, double* P, double* S, double* S_next, const double* X, Py_ssize_t xs,
+                       const double* T, Py_ssize_t ts, Py_ssize_t count, double rate, bint exact,
+                       bint bias) noexcept nogil:
+    """train_step on each of ``count`` row pairs in order (row k at X + k * xs, T + k * ts).
+
+    Returns the sum of the losses, left to right. Sample k's update (U-W) runs fused
+    with sample k+1's forward pass (update_then_forward), so S and S_next take turns
+    holding the current sample; the last sample's update runs alone.
+    """
+    cdef Py_ssize_t k
+    cdef double total = 0.0
+    cdef double* swap
+    forward(net, P, S, X)
+    for k in range(count):
+        total = total + output_error(net, S, T + k * ts)
+        back_errors(net, P, S, exact)
+        if bias:  # before the fused pass, which starts the next sums from B(l)
+            update_biases(net, P, S, rate)
+        if k + 1 < count:
+            update_then_forward(net, P, S, X + k * xs, S_next, X + (k + 1) * xs, rate)
+            swap = S
+            S = S_next
+            S_next = swap
+        else:
+            update_weights(net, P, S, X + k * xs, rate)
+    return total
+
+
+# ---------------------------------------------------------------------------------
+# Queries in batches, and the back query
+# ---------------------------------------------------------------------------------
+
+cdef void query_rows(const Layout* net, const double* P, double* Q, Py_ssize_t qs,
+                     const double* X, Py_ssize_t xs, Py_ssize_t total, double* out) noexcept nogil:
+    """(F1, F2) the outputs Y(L) of ``total`` rows (row k at X + k * xs) into out (n(L) per row).
+
+    BATCH rows share each pass through the layers. Q holds L blocks of BATCH rows of
+    qs values: block l - 1 the outputs Y(l) of the current batch.
+    """
+    cdef Py_ssize_t k = 0, count, r, n_out = net.n[net.L]
+    cdef Py_ssize_t block = BATCH * qs
+    cdef int l, L = net.L
+    while k < total:
+        count = min(<Py_ssize_t>BATCH, total - k)
+        forward_rows(P + net.w[1], P + net.b[1], X + k * xs, xs, Q, qs, count, net.n[0], net.n[1])
+        for l in range(2, L + 1):
+            forward_rows(P + net.w[l], P + net.b[l], Q + (l - 2) * block, qs, Q + (l - 1) * block, qs,
+                         count, net.n[l - 1], net.n[l])
+        for r in range(count):
+            memcpy(out + (k + r) * n_out, Q + (L - 1) * block + r * qs, n_out * sizeof(double))
+        k += count
+
+
+cdef void rescale(double* v, Py_ssize_t n) noexcept nogil:
+    """(Q3) v <- (v - min) / (max - min) * 0.98 + 0.01; all 0.5 when max == min.
+
+    min and max are found as Python's min() and max() find them: the first value,
+    replaced by any later one that is smaller (larger).
+    """
+    cdef Py_ssize_t i
+    cdef double smallest = v[0], largest = v[0], span
+    for i in range(1, n):
+        if v[i] < smallest:
+            smallest = v[i]
+    for i in range(1, n):
+        if v[i] > largest:
+            largest = v[i]
+    span = largest - smallest
+    if span == 0.0:
+        for i in range(n):
+            v[i] = 0.5
+        return
+    for i in range(n):
+        v[i] = (v[i] - smallest) / span * 0.98 + 0.01
+
+
+cdef void backquery(const Layout* net, const double* P, const double* outputs, double* z, double* y) noexcept nogil:
+    """(Q1 to Q4) y (n(0) values) from outputs (n(L)); z and y hold max(n) values each."""
+    cdef int l
+    cdef Py_ssize_t i, j
+    for j in range(net.n[net.L]):
+        z[j] = logit(outputs[j])  # (Q1) Z(L) = logit(Y(L))
+    for l in range(net.L, 0, -1):
+        for j in range(net.n[l]):
+            z[j] = z[j] - P[net.b[l] + j]
+        times(P + net.w[l], z, y, net.n[l - 1], net.n[l])  # (Q2) Y(l-1) = W(l) . (Z(l) - B(l))
+        rescale(y, net.n[l - 1])  # (Q3)
+        if l > 1:
+            for i in range(net.n[l - 1]):
+                z[i] = logit(y[i])  # (Q4) Z(l-1) = logit(Y(l-1))
+
+
+cdef bint all_finite(const double* M, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t stride) noexcept nogil:
+    cdef Py_ssize_t k, i
+    cdef bint ok = True
+    for k in range(rows):
+        for i in range(cols):
+            ok = ok & isfinite(M[k * stride + i])
+    return ok
