@@ -1,10 +1,11 @@
 """Build script: declares pynet_fast's compiled modules (everything else is in pyproject.toml).
 
-Both modules are the same source, ``pynet_fast/_core.pxi``, compiled twice:
+The modules are the same source, ``pynet_fast/_core.pxi``, compiled three times:
 
 - ``pynet_fast._core``, the portable kernels: for any CPU of the platform (on x86-64, SSE2);
-- ``pynet_fast._core_avx2``, on x86-64 with GCC or Clang only: AVX2, without FMA.
-  ``import pynet_fast`` takes it when the CPU has AVX2, else ``_core``.
+- ``pynet_fast._core_avx2``, on x86-64 with GCC or Clang only: AVX2, without FMA;
+- ``pynet_fast._core_avx512``, the same: AVX-512F, without FMA.
+  ``import pynet_fast`` takes the widest that the CPU runs (``pynet_fast._select``).
 
 - ``PYNET_NO_EXTENSIONS=1``: install the pure package only.
 - ``PYNET_NATIVE=1``: compile ``_core`` for this machine's vector units (``-march=native``),
@@ -12,8 +13,8 @@ Both modules are the same source, ``pynet_fast/_core.pxi``, compiled twice:
   CPU. The default is portable.
 
 A failed compile does not fail the install: it warns, and installs the pure package
-(``import pynet_fast`` then says that it was not compiled), or, when ``_core_avx2``
-fails, ``pynet_fast`` with the portable kernels alone.
+(``import pynet_fast`` then says that it was not compiled), or, when a vector build
+fails, ``pynet_fast`` without it (the next narrower one is used; the same bits).
 """
 
 import os
@@ -27,10 +28,13 @@ from setuptools.command.build_ext import build_ext
 # change the bits that pynet_fast shares with pynet.
 UNIX_FLAGS = ["-O3", "-fno-fast-math", "-ffp-contract=off"]
 MSVC_FLAGS = ["/O2", "/fp:precise"]
-# AVX2 without FMA: the same single roundings of each multiply and each add as SSE2,
-# four doubles to a register instead of two.
-AVX2_FLAGS = ["-mavx2", "-mno-fma"]
-AVX2_MODULE = "pynet_fast._core_avx2"
+# The vector builds, x86-64 with GCC or Clang only: module -> (its BUILD, flags). Without
+# FMA: the same single roundings of each multiply and each add as SSE2, four (AVX2) or
+# eight (AVX-512) doubles to a register instead of two.
+VECTOR_BUILDS = {
+    "pynet_fast._core_avx2": ("avx2", ["-mavx2", "-mno-fma"]),
+    "pynet_fast._core_avx512": ("avx512", ["-mavx512f", "-mno-fma", "-mprefer-vector-width=512"]),
+}
 
 
 def _flag(name):
@@ -45,12 +49,12 @@ class build_optional_ext(build_ext):
     def build_extension(self, ext):
         msvc = self.compiler.compiler_type == "msvc"
         native = _flag("PYNET_NATIVE") and not msvc
-        if ext.name == AVX2_MODULE:
+        if ext.name in VECTOR_BUILDS:
             x86_64 = (self.plat_name or "").lower().endswith(("x86_64", "amd64"))
             if native or msvc or not x86_64 or self.portable_failed:  # not wanted, or not possible here
                 self.remove_output(ext)
                 return
-            build, flags = "avx2", UNIX_FLAGS + AVX2_FLAGS
+            build, flags = VECTOR_BUILDS[ext.name][0], UNIX_FLAGS + VECTOR_BUILDS[ext.name][1]
         elif msvc:
             build, flags = "portable", MSVC_FLAGS
         else:
@@ -60,7 +64,7 @@ class build_optional_ext(build_ext):
         try:
             super().build_extension(ext)
         except Exception as error:  # a missing compiler or Cython, a compile error
-            self.portable_failed = self.portable_failed or ext.name != AVX2_MODULE
+            self.portable_failed = self.portable_failed or ext.name not in VECTOR_BUILDS
             self.warn_fallback(ext, error)
 
     def remove_output(self, ext):
@@ -79,9 +83,9 @@ class build_optional_ext(build_ext):
         name = ext.name if ext is not None else "pynet_fast"
         if ext is not None:
             self.remove_output(ext)
-        if ext is not None and ext.name == AVX2_MODULE:
-            consequence = ("WARNING: pynet_fast will use its portable kernels alone, on every CPU (the same "
-                           "results, more slowly).\n")
+        if ext is not None and ext.name in VECTOR_BUILDS:
+            consequence = ("WARNING: pynet_fast will go without its %s kernels, on every CPU (the same "
+                           "results, more slowly).\n" % VECTOR_BUILDS[ext.name][0])
         else:
             consequence = (
                 "WARNING: installing the pure-Python pynet alone; `import pynet_fast` will raise ImportError.\n"
@@ -90,10 +94,9 @@ class build_optional_ext(build_ext):
                          % (name, type(error).__name__, error, consequence))
 
 
-SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_kernels.pxi"]  # what both modules include
-extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [  # in this order: _core_avx2 needs _core
+SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_kernels.pxi"]  # what every module includes
+extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [  # _core first: the vector builds need it
     Extension("pynet_fast._core", ["pynet_fast/_core.pyx"], depends=SHARED),
-    Extension(AVX2_MODULE, ["pynet_fast/_core_avx2.pyx"], depends=SHARED),
-]
+] + [Extension(name, [name.replace(".", "/") + ".pyx"], depends=SHARED) for name in VECTOR_BUILDS]
 
 setup(ext_modules=extensions, cmdclass={"build_ext": build_optional_ext})
