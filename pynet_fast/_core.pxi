@@ -14,6 +14,9 @@ from libc.stdint cimport uintptr_t
 from libc.string cimport memcpy
 
 cdef extern from "Python.h":
+    ctypedef struct PyTypeObject
+    PyTypeObject* Py_TYPE(PyObject* obj) noexcept
+    bint PyFloat_Check(PyObject* obj) noexcept
     bint PyFloat_CheckExact(PyObject* obj) noexcept
     bint PyList_CheckExact(object obj) noexcept
     bint PyTuple_CheckExact(object obj) noexcept
@@ -106,34 +109,74 @@ include "_kernels.pxi"
 # Input: what compiled code can take without help
 # ---------------------------------------------------------------------------------
 
+cdef PyTypeObject* _by_value = NULL  # the last subclass of float found to convert by its stored value
+
+
+cdef bint _converts_by_value(object value) noexcept:
+    """True when float(value) is the double stored in it: a subclass of float whose __float__
+    is float's own, or numpy.float64 (whose __float__ returns its double)."""
+    global _by_value
+    cdef PyTypeObject* kind = Py_TYPE(<PyObject*>value)
+    if kind == _by_value:
+        return True
+    if not PyFloat_Check(<PyObject*>value):
+        return False
+    cls = type(value)
+    try:
+        plain = cls.__float__ is float.__float__ or (cls.__module__ == "numpy" and cls.__name__ == "float64")
+    except Exception:
+        return False
+    if plain:
+        _by_value = kind
+    return plain
+
+
+cdef bint _real(object value, double* out) noexcept:
+    """A finite real number, as pynet.checks.real takes it, into out; False for anything else.
+
+    A float goes straight in. Anything else that checks.real converts, it converts the
+    same way, with float(): a subclass of float (numpy.float64), an int, numpy's other
+    real scalars. Strings, bytes, complex numbers and None are left to checks.real,
+    which refuses them, as is any value that float() does not take.
+    """
+    cdef double v
+    if PyFloat_CheckExact(<PyObject*>value) or _converts_by_value(value):
+        v = PyFloat_AS_DOUBLE(value)
+    elif value is None or isinstance(value, (str, bytes, bytearray, complex)):
+        return False
+    else:
+        try:
+            v = float(value)
+        except Exception:
+            return False
+    if not isfinite(v):
+        return False
+    out[0] = v
+    return True
+
+
 cdef bint _copy_floats(object values, double[::1] out) noexcept:
-    """Copy a list or tuple of exactly ``len(out)`` finite Python floats; False for anything else."""
+    """Copy a list or tuple of exactly ``len(out)`` finite real numbers (see _real); False for anything else."""
     cdef Py_ssize_t i, length = out.shape[0]
     cdef PyObject* item
-    cdef double v
     if PyList_CheckExact(values):
         if PyList_GET_SIZE(values) != length:
             return False
         for i in range(length):
             item = PyList_GET_ITEM(values, i)
-            if not PyFloat_CheckExact(item):
-                return False
-            v = PyFloat_AS_DOUBLE(<object>item)
-            if not isfinite(v):
-                return False
-            out[i] = v
+            if PyFloat_CheckExact(item):  # the common case, without a reference count
+                out[i] = PyFloat_AS_DOUBLE(<object>item)
+                if not isfinite(out[i]):
+                    return False
+            elif not _real(<object>item, &out[i]) or PyList_GET_SIZE(values) != length:
+                return False  # (float() may run Python code that changes the list: then checks.vector decides)
         return True
     if PyTuple_CheckExact(values):
         if PyTuple_GET_SIZE(values) != length:
             return False
         for i in range(length):
-            item = PyTuple_GET_ITEM(values, i)
-            if not PyFloat_CheckExact(item):
+            if not _real(<object>PyTuple_GET_ITEM(values, i), &out[i]):
                 return False
-            v = PyFloat_AS_DOUBLE(<object>item)
-            if not isfinite(v):
-                return False
-            out[i] = v
         return True
     return False
 

@@ -15,12 +15,22 @@ import pytest
 from conftest import load_backend
 
 
+VECTOR_MODULES = {"avx2": "pynet_fast._core_avx2", "avx512": "pynet_fast._core_avx512"}
+
+
 def compiled_modules(fast):
-    """The compiled modules installed: ``_core``, and ``_core_avx2`` where it was built."""
-    modules = [fast._core]
-    if importlib.util.find_spec("pynet_fast._core_avx2") is not None and fast._core.cpu_has_avx2():
-        modules.append(importlib.import_module("pynet_fast._core_avx2"))
-    return modules
+    """The compiled modules installed that this CPU runs: ``_core``, and the vector builds."""
+    return [fast._core] + [fast._select.load(name) for name in fast._select.runnable()]
+
+
+def compiled_files(fast):
+    """``(name, path)`` of every compiled module installed, whether this CPU runs it or not."""
+    files = [("portable", fast._core.__file__)]
+    for name, module in sorted(VECTOR_MODULES.items()):
+        spec = importlib.util.find_spec(module)
+        if spec is not None:
+            files.append((name, spec.origin))
+    return files
 
 
 def run_with(environment, script):
@@ -40,7 +50,7 @@ def run_with(environment, script):
 
 def test_the_kernels_are_a_compiled_extension_module():
     fast = load_backend("fast")
-    assert fast.KERNELS in ("portable", "avx2", "native")
+    assert fast.KERNELS in ("portable", "avx2", "avx512", "native")
     assert fast._kernels.BUILD == fast.KERNELS
     assert fast.NeuralNetwork(3, 2, 1, 0.3)._core.__class__ is fast._kernels.Core
     assert fast._core.BUILD in ("portable", "native")
@@ -48,20 +58,23 @@ def test_the_kernels_are_a_compiled_extension_module():
         assert module.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), module.__file__
 
 
-def test_the_avx2_kernels_are_used_where_built_and_the_cpu_has_avx2():
+def test_the_widest_kernels_that_the_cpu_runs_are_used():
     fast = load_backend("fast")
-    built = importlib.util.find_spec("pynet_fast._core_avx2") is not None
+    built = [name for name, module in VECTOR_MODULES.items() if importlib.util.find_spec(module) is not None]
+    runs = {"avx2": fast._core.cpu_has_avx2(), "avx512": fast._core.cpu_has_avx512()}
     if fast._core.BUILD == "native":
         assert fast.KERNELS == "native"  # PYNET_NATIVE=1: the only module
-    elif built and fast._core.cpu_has_avx2() and os.environ.get("PYNET_FAST_KERNELS", "") in ("", "auto"):
-        assert fast.KERNELS == "avx2"
+    elif os.environ.get("PYNET_FAST_KERNELS", "") not in ("", "auto"):
+        pytest.skip("PYNET_FAST_KERNELS chooses the kernels")
     elif not built and platform.machine() in ("x86_64", "AMD64") and sys.platform.startswith("linux"):
-        pytest.skip("the AVX2 kernels were not built here (see the build's warnings)")
+        pytest.skip("the vector kernels were not built here (see the build's warnings)")
     else:
-        assert fast.KERNELS == "portable"
+        widest = [name for name in ("avx512", "avx2") if name in built and runs[name]]
+        assert fast.KERNELS == (widest[0] if widest else "portable")
+        assert fast._select.runnable() == widest
 
 
-@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="AVX2 is x86-64's")
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="AVX2 and AVX-512 are x86-64's")
 def test_the_cpu_check_agrees_with_the_operating_system():
     fast = load_backend("fast")
     if not os.path.exists("/proc/cpuinfo"):
@@ -71,6 +84,7 @@ def test_the_cpu_check_agrees_with_the_operating_system():
     if flags is None:
         pytest.skip("/proc/cpuinfo lists no flags")
     assert fast._core.cpu_has_avx2() == ("avx2" in flags)
+    assert fast._core.cpu_has_avx512() == ("avx512f" in flags)
 
 
 def test_portable_kernels_can_be_forced_and_give_the_same_bits():
@@ -99,7 +113,9 @@ print(pynet_fast.KERNELS, type(nets[1]._core).__module__)
     forced = run_with({"PYNET_FAST_KERNELS": "portable"}, script).split()
     assert forced == [fast._core.BUILD, "pynet_fast._core"]  # "native" when built with PYNET_NATIVE=1
     chosen = run_with({"PYNET_FAST_KERNELS": ""}, script).split()
-    assert chosen[0] in ("portable", "avx2", "native")
+    assert chosen[0] in ("portable", "avx2", "avx512", "native")
+    for name in fast._select.runnable():  # each vector build the CPU runs, forced
+        assert run_with({"PYNET_FAST_KERNELS": name}, script).split() == [name, VECTOR_MODULES[name]]
 
 
 def test_an_unknown_kernel_choice_warns_and_chooses_as_usual():
@@ -110,8 +126,8 @@ def test_an_unknown_kernel_choice_warns_and_chooses_as_usual():
                    "    import pynet_fast\n"
                    "print(pynet_fast.KERNELS, *[str(w.message) for w in caught])")
     kernels, message = out.split(" ", 1)
-    assert kernels in ("portable", "avx2", "native")
-    assert "PYNET_FAST_KERNELS='sse9'" in message and "'portable' or 'auto'" in message
+    assert kernels in ("portable", "avx2", "avx512", "native")
+    assert "PYNET_FAST_KERNELS='sse9'" in message and "'auto', 'portable', 'avx512', 'avx2'" in message
 
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or not shutil.which("objdump"),
@@ -119,15 +135,18 @@ def test_an_unknown_kernel_choice_warns_and_chooses_as_usual():
 def test_no_fused_multiply_add_in_the_machine_code():
     # a*b+c fused into one instruction rounds once instead of twice: other bits than pynet's;
     # nor vector versions of libm's functions (_ZGV...), which round otherwise than exp and log
+    # every module built, whether this CPU runs it or not
     fast = load_backend("fast")
-    for module in compiled_modules(fast):
-        code = subprocess.run(["objdump", "-d", module.__file__], stdout=subprocess.PIPE,
+    for build, path in compiled_files(fast):
+        code = subprocess.run(["objdump", "-d", path], stdout=subprocess.PIPE,
                               universal_newlines=True, check=True).stdout
         fused = [line for line in code.splitlines() if "vfmadd" in line or "vfmsub" in line or "vfnm" in line]
-        assert fused == [], (module.__name__, fused[:5])
-        assert "_ZGV" not in code, module.__name__
-        if module.BUILD == "avx2":
+        assert fused == [], (path, fused[:5])
+        assert "_ZGV" not in code, path
+        if build == "avx2":
             assert "ymm" in code  # the point of the module: four doubles to a register
+        if build == "avx512":
+            assert "zmm" in code  # eight
 
 
 def test_a_missing_build_says_so_and_how_to_fix_it(tmp_path):
