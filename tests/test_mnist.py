@@ -9,7 +9,6 @@ import struct
 import subprocess
 import sys
 from array import array
-from pathlib import Path
 
 import pytest
 
