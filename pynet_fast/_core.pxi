@@ -1,7 +1,8 @@
 # The code of pynet_fast's compiled modules, included by _core.pyx (compiled for any CPU
-# of the platform, or for this machine with PYNET_NATIVE=1) and by _core_avx2.pyx (x86-64
-# with AVX2, without FMA). Their docstrings and compiler directives are in those two files;
-# _core.pyx describes what is here.
+# of the platform, or for this machine with PYNET_NATIVE=1), _core_avx2.pyx and
+# _core_avx512.pyx (x86-64 with AVX2, AVX-512F; without FMA). Their docstrings and
+# compiler directives are in those files; _core.pyx describes what is here. The kernels
+# are in _kernels.pxi; here: the CPU checks, the layout, the input, and Core.
 
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
@@ -340,7 +341,7 @@ cdef class Core:
         return [y[j] for j in range(net.n[net.L])]
 
     def backquery(self, outputs):
-        """SPEC Q1 to Q4 for checked outputs (a list of floats strictly between 0 and 1)."""
+        """(Q1)-(Q4) for checked outputs (a list of floats strictly between 0 and 1)."""
         cdef const Layout* net = &self.net
         cdef Py_ssize_t i, wide = _aligned(net.widest)
         cdef double* S = &self.S[0]

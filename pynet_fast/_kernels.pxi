@@ -382,7 +382,7 @@ cdef void rescale(double* v, Py_ssize_t n) noexcept nogil:
 
 
 cdef void backquery(const Layout* net, const double* P, const double* outputs, double* z, double* y) noexcept nogil:
-    """(Q1 to Q4) y (n(0) values) from outputs (n(L)); z and y hold max(n) values each."""
+    """(Q1)-(Q4): y (n(0) values) from outputs (n(L)); z and y hold max(n) values each."""
     cdef int l
     cdef Py_ssize_t i, j
     for j in range(net.n[net.L]):

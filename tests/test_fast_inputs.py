@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from conftest import bits, load_backend
+from helpers import bits, load_backend
 
 
 class Half(float):

@@ -9,7 +9,7 @@ a multiple of any vector width) as well as the 784-100-10 network itself.
 
 import pytest
 
-from conftest import bits, load_backend
+from helpers import bits, load_backend
 from test_parity import made_data
 
 
