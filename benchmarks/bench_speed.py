@@ -1,176 +1,314 @@
-"""Microseconds per training sample and per query: pynet_fast, pynet, and the seed's numpy class.
+"""Microseconds per training step and per query: pynet_fast, pynet, and the seed's numpy class.
 
-    python benchmarks/bench_speed.py [--samples 1000] [--pure-samples 10] [--repeats 5]
+    python benchmarks/bench_speed.py [--data DIR] [--baseline PYTHON] [--samples 1000]
+                                     [--pure-samples 10] [--repeats 7]
 
-One process, on real MNIST rows (the first training images of ``../shared/data/mnist``,
-scaled as in docs/maths.md), for 784-100-10 and 784-200-10. Each timing is repeated and the
-median kept; the contenders take turns, so that load on the machine hits all alike.
+Runs on the MNIST subset bundled with pynet (the first training images, and the test
+images for ``query_many``), or on full MNIST with ``--data DIR`` (a folder of the four
+IDX files), for 784-100-10 and 784-200-10. Prints one Markdown table.
 
-- the seed's numpy class (``tests/seed_numpy.py``), when numpy is installed, fed
-  numpy rows as the seed's notebook feeds it; every ratio is its time over the other's;
-- ``pynet_fast``: a loop of ``train`` / ``query`` over lists of floats, and ``train_many``
-  / ``query_many`` over one 2-D buffer (``memoryview`` of ``scale_pixels``' output);
-- ``pynet``, the pure backend: a loop of ``train`` / ``query`` on fewer samples.
+Each contender runs in a process of its own, so that its peak memory is its own; the
+processes take turns, one timing each per round, so that load on a shared machine hits
+all alike, and each figure is the median of the rounds (with the spread, min to max):
 
-Prints a Markdown table. Which kernels of pynet_fast are measured is printed above
-it: ``avx2`` (chosen at import on x86-64 CPUs with AVX2), ``portable`` (elsewhere, or
-forced with ``PYNET_FAST_KERNELS=portable``) or ``native`` (built with ``PYNET_NATIVE=1``).
+- ``pynet_fast`` with the kernels it chooses (``KERNELS``: ``avx512``, ``avx2`` ...),
+  and with the portable kernels forced (``PYNET_FAST_KERNELS=portable``): ``train`` and
+  ``query`` called per sample on lists of floats, ``train_many`` and ``query_many`` on
+  one 2-D float64 buffer;
+- with ``--baseline PYTHON``, the same for the ``pynet_fast`` installed for that
+  interpreter (a previous release, built in another environment): the table then gives
+  this release's speed over it, call for call, kernels for kernels;
+- the seed's numpy class (``tests/seed_numpy.py``, when numpy is installed), fed numpy
+  rows as the seed's notebook feeds it; its ``query_many`` is numpy's two batched
+  matrix products, ``sigmoid(sigmoid(X @ W1) @ W2)``, over all the test rows at once
+  (with numpy's BLAS threads). Every "vs numpy" ratio is its time over the other's:
+  per-sample ``train`` for ``train`` and ``train_many`` (the seed has no batched step);
+- ``pynet``, the pure backend: ``train`` and ``query`` on ``--pure-samples`` rows.
 """
 
 import argparse
-import gzip
+import json
 import os
 import platform
-import struct
+import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-MNIST_DIR = os.path.join(os.path.dirname(ROOT), "shared", "data", "mnist")
 SHAPES = ((784, 100, 10), (784, 200, 10))
+CALLS = ("train", "train_many", "query", "query_many")
+REFERENCE = {"train": "train", "train_many": "train", "query": "query", "query_many": "query_many"}
+RATE = 0.3
 
 
-def mnist_rows(count):
-    """``(pixels, labels)``: the first ``count`` canonical MNIST training images as bytes."""
-    with gzip.open(os.path.join(MNIST_DIR, "train-images-idx3-ubyte.gz")) as f:
-        _, n, rows, cols = struct.unpack(">IIII", f.read(16))
-        pixels = f.read(min(count, n) * rows * cols)
-    with gzip.open(os.path.join(MNIST_DIR, "train-labels-idx1-ubyte.gz")) as f:
-        f.read(8)
-        labels = f.read(min(count, n))
-    return pixels, labels
+# -- the worker: one contender in a process of its own -----------------------------------
+
+def read_data(folder):
+    """``(train_pixels, train_labels, test_pixels)`` as the main process wrote them."""
+    parts = []
+    for name in ("train_pixels", "train_labels", "test_pixels"):
+        with open(os.path.join(folder, name), "rb") as f:
+            parts.append(f.read())
+    return parts
 
 
+def scaled(pixels):
+    """Rows of 784 floats, scaled as in docs/maths.md (p / 255 * 0.99 + 0.01)."""
+    table = [p / 255 * 0.99 + 0.01 for p in range(256)]
+    return [[table[p] for p in pixels[k:k + 784]] for k in range(0, len(pixels), 784)]
 
-def sample_loops(net, inputs, targets):
-    """``(train, query, count)``: one call of ``net.train`` / ``net.query`` per sample."""
-    def train():
-        for x, t in zip(inputs, targets):
-            net.train(x, t)
 
-    def query():
-        for x in inputs:
-            net.query(x)
-    return train, query, len(inputs)
+def buffer(rows, width):
+    from array import array
+    flat = array("d")
+    for row in rows:
+        flat.extend(row)
+    return memoryview(flat).cast("B").cast("d", (len(rows), width))
+
+
+class Contender:
+    """The timings of one implementation: ``run(shape, call)`` -> µs per sample, or None."""
+
+    def __init__(self, kind, data, samples, pure_samples):
+        train_pixels, labels, test_pixels = data
+        count = pure_samples if kind == "pynet" else samples
+        self.kind = kind
+        self.inputs = scaled(train_pixels[:count * 784])
+        self.targets = [[0.99 if d == label else 0.01 for d in range(10)] for label in labels[:count]]
+        self.tests = scaled(test_pixels)
+        if kind == "numpy":
+            import numpy as np
+            sys.path.insert(0, os.path.join(ROOT, "tests"))
+            import seed_numpy
+            self.np, self.seed = np, seed_numpy
+            self.inputs = [np.asarray(x) for x in self.inputs]
+            self.targets = [np.asarray(t) for t in self.targets]
+            self.tests = np.asarray(self.tests)
+        else:
+            self.module = __import__(kind)
+            if kind == "pynet_fast":
+                self.input_rows = buffer(self.inputs, 784)
+                self.target_rows = buffer(self.targets, 10)
+                self.test_rows = buffer(self.tests, 784)
+
+    def info(self):
+        if self.kind == "numpy":
+            return {"version": self.np.__version__, "kernels": ""}
+        return {"version": getattr(self.module, "__version__", "?"), "kernels": getattr(self.module, "KERNELS", "")}
+
+    def network(self, shape):
+        if self.kind == "numpy":
+            net = self.seed.neuralNetwork(*shape, RATE)
+            self.np.random.seed(1)
+            return net
+        return self.module.NeuralNetwork(*shape, RATE, seed=1)
+
+    def run(self, shape, call):
+        net = self.network(shape)
+        if call == "train":
+            return timed(lambda: [net.train(x, t) for x, t in zip(self.inputs, self.targets)], len(self.inputs))
+        if call == "query":
+            return timed(lambda: [net.query(x) for x in self.inputs], len(self.inputs))
+        if self.kind == "pynet_fast" and call == "train_many":
+            return timed(lambda: net.train_many(self.input_rows, self.target_rows), len(self.input_rows))
+        if self.kind == "pynet_fast" and call == "query_many":
+            return timed(lambda: net.query_many(self.test_rows), len(self.test_rows))
+        if self.kind == "numpy" and call == "query_many":
+            expit, X = net.activate_func, self.tests
+            return timed(lambda: expit(expit(X @ net.W_ih) @ net.W_ho), len(X))
+        return None
+
+
+def timed(run, count):
+    begin = time.perf_counter()
+    run()
+    return (time.perf_counter() - begin) / count * 1e6
+
+
+def peak_rss_mb():
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
+
+
+def worker(kind, folder, samples, pure_samples):
+    """Answer one JSON line per command line on stdin: info, a timing, or the peak memory."""
+    contender = Contender(kind, read_data(folder), samples, pure_samples)
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["call"] == "info":
+            answer = contender.info()
+        elif command["call"] == "peak":
+            answer = {"mb": peak_rss_mb()}
+        else:
+            answer = {"us": contender.run(tuple(command["shape"]), command["call"])}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+# -- the main process: data, the workers, the table ---------------------------------------
+
+class Process:
+    """A worker process and its name in the table."""
+
+    def __init__(self, name, kind, python, env, args, folder, cwd):
+        command = [python, os.path.abspath(__file__), "--worker", kind, "--worker-data", folder,
+                   "--samples", str(args.samples), "--pure-samples", str(args.pure_samples)]
+        self.name, self.kind = name, kind
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=cwd,
+                                        universal_newlines=True)
+
+    def ask(self, **command):
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("%s stopped (exit status %s)" % (self.name, self.process.wait()))
+        return json.loads(line)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def load_mnist(folder, samples):
+    """``(train_pixels, train_labels, test_pixels, description)`` from this checkout's pynet."""
+    try:
+        from pynet.app import mnist
+    except ImportError:
+        sys.path.insert(0, ROOT)
+        from pynet.app import mnist
+    train, test = mnist.load(folder)
+    count = min(samples, len(train.labels))
+    return train.images[:count * 784], train.labels[:count], test.images, train.name
+
+
+def environment(extra, source_tree):
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if source_tree:  # this checkout's pynet, as the main process imports it
+        import pynet
+        env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(pynet.__file__)))
+    env.update(extra)
+    return env
+
+
+def start_workers(args, folder, cwd):
+    this = environment({}, True)
+    plans = [("pynet_fast", "pynet_fast", sys.executable, this),
+             ("pynet_fast, portable kernels", "pynet_fast", sys.executable, dict(this, PYNET_FAST_KERNELS="portable"))]
+    if args.baseline:
+        before = environment({}, False)
+        plans += [("previous pynet_fast", "pynet_fast", args.baseline, before),
+                  ("previous pynet_fast, portable kernels", "pynet_fast", args.baseline,
+                   dict(before, PYNET_FAST_KERNELS="portable"))]
+    plans += [("the seed's numpy class", "numpy", sys.executable, this), ("pynet (pure)", "pynet", sys.executable, this)]
+    workers = []
+    for name, kind, python, env in plans:
+        process = Process(name, kind, python, env, args, folder, cwd)
+        try:
+            info = process.ask(call="info")
+        except (RuntimeError, ValueError) as error:
+            print("%s left out: %s" % (name, error), file=sys.stderr)
+            continue
+        process.info = info
+        workers.append(process)
+    return workers
+
 
 def median(values):
     values = sorted(values)
     return values[len(values) // 2]
 
 
-def timed(run, count):
-    begin = time.perf_counter()
-    run()
-    return (time.perf_counter() - begin) / count * 1e6  # microseconds per sample
+def figure(us):
+    return "%.0f" % us if us >= 100 else "%.1f" % us if us >= 10 else "%.2f" % us
 
 
-def contenders(shape, data, args):
-    """``{name: (make_network, train_one_timing, query_one_timing)}`` for one network shape."""
-    import pynet
-    from pynet.mnist import PIXEL_SCALE
+def ratio(r):
+    return "%.3fx" % r if r < 0.095 else "%.2fx" % r if r < 10 else "%.0fx" % r
 
-    pixels, labels, n = data
-    inputs = [[PIXEL_SCALE[p] for p in pixels[k * 784:(k + 1) * 784]] for k in range(n)]
-    targets = [[0.99 if d == labels[k] else 0.01 for d in range(10)] for k in range(n)]
-    start = pynet.NeuralNetwork(*shape, 0.3, seed=1)
-    model = start.to_dict()
-    out = {}
 
+def cpu_name():
     try:
-        import pynet_fast
-    except ImportError as error:
-        print("pynet_fast is not built (%s): its rows are left out" % error, file=sys.stderr)
-    else:
-        rows = memoryview(pynet_fast.scale_pixels(pixels[:n * 784])).cast("B").cast("d", (n, 784))
-        target_rows = memoryview(pynet.mnist.target_rows(labels[:n])).cast("B").cast("d", (n, 10))
-
-        def fast_loop(net):
-            return sample_loops(net, inputs, targets)
-
-        def fast_many(net):
-            return (lambda: net.train_many(rows, target_rows)), (lambda: net.query_many(rows)), n
-
-        out["pynet_fast `train` / `query` (lists)"] = (lambda: pynet_fast.NeuralNetwork.from_dict(model), fast_loop)
-        out["pynet_fast `train_many` / `query_many` (2-D buffer)"] = (
-            lambda: pynet_fast.NeuralNetwork.from_dict(model), fast_many)
-
-    def pure_loop(net):
-        return sample_loops(net, inputs[:args.pure_samples], targets[:args.pure_samples])
-
-    out["pynet `train` / `query` (lists)"] = (lambda: pynet.NeuralNetwork.from_dict(model), pure_loop)
-
-    try:
-        import numpy as np
-        sys.path.insert(0, os.path.join(ROOT, "tests"))
-        from seed_numpy import neuralNetwork
-    except ImportError:
-        print("numpy is not installed: the seed's numpy class is left out", file=sys.stderr)
-    else:
-        W_ih, W_ho = start.get_weights()
-        np_inputs = [np.asarray(x) for x in inputs]
-        np_targets = [np.asarray(t) for t in targets]
-
-        def make_numpy():
-            net = neuralNetwork(*shape, 0.3)
-            net.W_ih, net.W_ho = np.array(W_ih), np.array(W_ho)
-            return net
-
-        def numpy_loop(net):
-            return sample_loops(net, np_inputs, np_targets)
-
-        out["seed's numpy class (numpy rows)"] = (make_numpy, numpy_loop)
-    return out
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=1000, help="MNIST rows per timing (pynet_fast, numpy)")
+    parser.add_argument("--data", help="a folder of full MNIST (IDX files); default: the bundled subset")
+    parser.add_argument("--baseline", metavar="PYTHON", help="another environment's interpreter, whose "
+                        "pynet_fast (a previous release) is timed beside this one")
+    parser.add_argument("--samples", type=int, default=1000, help="training rows per timing (pynet_fast, numpy)")
     parser.add_argument("--pure-samples", type=int, default=10, help="rows per timing for pure pynet")
-    parser.add_argument("--repeats", type=int, default=5, help="timings per contender (the median is kept)")
+    parser.add_argument("--repeats", type=int, default=7, help="rounds of timings (the median is kept)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-data", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    try:
-        import pynet  # noqa: F401  (the installed package)
-    except ImportError:
-        sys.path.insert(0, ROOT)  # or this checkout's
+    if args.worker:
+        return worker(args.worker, args.worker_data, args.samples, args.pure_samples)
 
-    pixels, labels = mnist_rows(args.samples)
-    data = (pixels, labels, len(labels))
-    try:
-        import pynet_fast
-        build = "pynet_fast kernels: %s" % pynet_fast.KERNELS
-    except ImportError:
-        build = "pynet_fast: not built"
-    print("%s %s on %s; %s; OPENBLAS_CORETYPE=%s" % (
-        platform.python_implementation(), platform.python_version(), platform.machine(), build,
-        os.environ.get("OPENBLAS_CORETYPE", "(unset)")))
-    print("median of %d timings; %d MNIST rows per timing (pynet: %d)" % (
-        args.repeats, len(labels), args.pure_samples))
+    train_pixels, labels, test_pixels, source = load_mnist(args.data, args.samples)
+    with tempfile.TemporaryDirectory() as folder:
+        for name, data in (("train_pixels", train_pixels), ("train_labels", labels), ("test_pixels", test_pixels)):
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(data)
+        workers = start_workers(args, folder, folder)
+        times = {}  # (worker name, shape, call) -> [µs]
+        try:
+            for process in workers:  # a first round, not counted: code and data warm
+                for call in CALLS:
+                    process.ask(shape=list(SHAPES[0]), call=call)
+            for _ in range(args.repeats):
+                for shape in SHAPES:
+                    for process in workers:
+                        for call in CALLS:
+                            us = process.ask(shape=list(shape), call=call)["us"]
+                            if us is not None:
+                                times.setdefault((process.name, shape, call), []).append(us)
+            peaks = {process.name: process.ask(call="peak")["mb"] for process in workers}
+        finally:
+            for process in workers:
+                process.close()
+    print_table(workers, times, peaks, args, source, len(labels), len(test_pixels) // 784)
+
+
+def print_table(workers, times, peaks, args, source, train_rows, test_rows):
+    print("%s, %d CPUs; %s %s on %s" % (cpu_name(), os.cpu_count() or 1, platform.python_implementation(),
+                                        platform.python_version(), platform.machine()))
+    for process in workers:
+        info = process.info
+        print("- %s: %s%s" % (process.name, info["version"], ", kernels: %s" % info["kernels"] if info["kernels"] else ""))
+    print("%s: %d training rows per timing (pynet: %d), %d test rows for query_many; median of %d rounds"
+          % (source, train_rows, args.pure_samples, test_rows, args.repeats))
     print()
-    print("| network | implementation | µs per training sample | vs numpy | µs per query | vs numpy |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| network | implementation | call | µs per sample | spread | vs numpy | vs previous | peak RSS |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
     for shape in SHAPES:
-        table = contenders(shape, data, args)
-        times = {name: ([], []) for name in table}
-        for _ in range(args.repeats):
-            for name, (make, timings) in table.items():
-                train, query, count = timings(make())
-                times[name][0].append(timed(train, count))
-                times[name][1].append(timed(query, count))
-        reference = [median(t) for t in times.get("seed's numpy class (numpy rows)", ([], []))]
-        for name in table:
-            train_us, query_us = median(times[name][0]), median(times[name][1])
-            ratios = [ratio(ref / us) if ref else "" for ref, us in zip(reference or [0, 0], (train_us, query_us))]
-            print("| %s | %s | %s | %s | %s | %s |" % (
-                "-".join(map(str, shape)), name, figure(train_us), ratios[0], figure(query_us), ratios[1]))
-
-
-def ratio(r):
-    return "%.1fx" % r if r >= 0.95 else "%.3fx" % r
-
-
-def figure(us):
-    return "%.0f" % us if us >= 100 else "%.1f" % us
+        for process in workers:
+            name = process.name
+            kernels = process.info["kernels"]
+            label = name + (" (%s)" % kernels if kernels and "portable" not in name else "")
+            previous = "previous " + name if not name.startswith("previous") else None
+            for call in CALLS:
+                values = times.get((name, shape, call))
+                if not values:
+                    continue
+                us = median(values)
+                numpy = times.get(("the seed's numpy class", shape, REFERENCE[call]))
+                before = times.get((previous, shape, call)) if previous else None
+                print("| %s | %s | `%s` | %s | %s-%s | %s | %s | %.0f MB |" % (
+                    "-".join(map(str, shape)), label, call, figure(us), figure(min(values)), figure(max(values)),
+                    ratio(median(numpy) / us) if numpy else "", ratio(median(before) / us) if before else "",
+                    peaks[name]))
 
 
 if __name__ == "__main__":
