@@ -15,6 +15,7 @@ from libc.stdint cimport uintptr_t
 from libc.string cimport memcpy
 
 cdef extern from "Python.h":
+    double float_value "PyFloat_AS_DOUBLE"(PyObject* obj) noexcept  # borrowed: no reference counting
     ctypedef struct PyTypeObject
     PyTypeObject* Py_TYPE(PyObject* obj) noexcept
     bint PyFloat_Check(PyObject* obj) noexcept
@@ -165,8 +166,8 @@ cdef bint _copy_floats(object values, double[::1] out) noexcept:
             return False
         for i in range(length):
             item = PyList_GET_ITEM(values, i)
-            if PyFloat_CheckExact(item):  # the common case, without a reference count
-                out[i] = PyFloat_AS_DOUBLE(<object>item)
+            if PyFloat_CheckExact(item):  # the common case, without reference counting
+                out[i] = float_value(item)
                 if not isfinite(out[i]):
                     return False
             elif not _real(<object>item, &out[i]) or PyList_GET_SIZE(values) != length:

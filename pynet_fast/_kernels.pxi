@@ -80,12 +80,33 @@ cdef inline void add_rows_4x4(out_ptr o0, out_ptr o1, out_ptr o2, out_ptr o3,
         o3[j] = o3[j] + a3 * p + b3 * q + c3 * u + d3 * v
 
 
+cdef inline void add_rows_1x8(out_ptr o, const double* w, Py_ssize_t stride, const double* y,
+                              Py_ssize_t n) noexcept nogil:
+    """(F1) add_rows_1x4 for eight rows (row r at w + r * stride): o[j] += y[0] w0[j], ..., += y[7] w7[j], in row order."""
+    cdef Py_ssize_t j
+    cdef const double* w0 = w
+    cdef const double* w1 = w + stride
+    cdef const double* w2 = w + 2 * stride
+    cdef const double* w3 = w + 3 * stride
+    cdef const double* w4 = w + 4 * stride
+    cdef const double* w5 = w + 5 * stride
+    cdef const double* w6 = w + 6 * stride
+    cdef const double* w7 = w + 7 * stride
+    cdef double a0 = y[0], a1 = y[1], a2 = y[2], a3 = y[3], a4 = y[4], a5 = y[5], a6 = y[6], a7 = y[7]
+    for j in range(n):
+        o[j] = (o[j] + a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j]
+                + a4 * w4[j] + a5 * w5[j] + a6 * w6[j] + a7 * w7[j])
+
+
 cdef void forward_layer(const double* W, const double* B, const double* y, double* o,
                         Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """(F1, F2) o = sigmoid(W^T y + B), rows of W four at a time."""
+    """(F1, F2) o = sigmoid(W^T y + B), rows of W eight (then four, then one) at a time."""
     cdef Py_ssize_t i = 0, j
     for j in range(n_out):
         o[j] = B[j]
+    while i + 8 <= n_in:
+        add_rows_1x8(o, W + i * n_out, n_out, y + i, n_out)
+        i += 8
     while i + 4 <= n_in:
         add_rows_1x4(o, W + i * n_out, W + (i + 1) * n_out, W + (i + 2) * n_out, W + (i + 3) * n_out,
                      y + i, n_out)
