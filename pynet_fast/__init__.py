@@ -39,6 +39,19 @@ from .network import NeuralNetwork, neuralNetwork
 BACKEND = "fast"  # what pynet.backends.choose calls this implementation
 
 
+def transform_image(image, rows, cols, dx, dy, inverse, nearest):
+    """``pynet.app.augment``'s sampling of one image in compiled code, bit for bit.
+
+    ``image``: ``rows * cols`` bytes; ``inverse``: the map ``(a, b, c, d)`` from an
+    output offset to the input offset (``augment._inverse``); ``dx``, ``dy``: the shift;
+    ``nearest``: the nearest pixel instead of bilinear interpolation. Returns ``bytes``.
+    The arguments are checked by ``pynet.app.augment``, which calls this when
+    ``pynet_fast`` is installed.
+    """
+    a, b, c, d = inverse
+    return _kernels.transform_image(image, rows, cols, dx, dy, a, b, c, d, nearest)
+
+
 def scale_pixels(pixels):
     """``pynet.app.mnist.scale_pixels`` in compiled code: bytes-like ``pixels`` -> ``array('d')``.
 
@@ -52,4 +65,4 @@ def scale_pixels(pixels):
         return _kernels.scale_pixels(bytes(pixels), PIXEL_SCALE)
 
 
-__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "KERNELS", "BACKEND", "__version__"]
+__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "transform_image", "KERNELS", "BACKEND", "__version__"]

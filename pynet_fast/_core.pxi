@@ -10,7 +10,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cython.view cimport array as cvarray
-from libc.math cimport exp, isfinite, log
+from libc.math cimport ceil, exp, floor, isfinite, log
 from libc.stdint cimport uintptr_t
 from libc.string cimport memcpy
 
@@ -448,6 +448,9 @@ cdef class Core:
         with nogil:
             query_rows(net, &self.P[0], &Q[0], qs, &inputs[first, 0], inputs.strides[0] // sizeof(double),
                        stop - first, &out[first, 0])
+
+
+include "_augment.pxi"
 
 
 # ---------------------------------------------------------------------------------

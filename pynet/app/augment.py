@@ -139,7 +139,33 @@ def _padded(image, rows, cols, pad):
     return bytes(out)
 
 
+_UNSET = object()
+_compiled = _UNSET  # pynet_fast.transform_image, or None where pynet_fast is not installed
+
+
+def _compiled_transform():
+    """``pynet_fast.transform_image`` (this module's sampling, compiled) if installed, else None."""
+    global _compiled
+    if _compiled is _UNSET:
+        from pynet import backends
+        try:
+            fast = backends.choose("fast")
+        except ImportError:
+            fast = None
+        _compiled = getattr(fast, "transform_image", None)
+    return _compiled
+
+
 def _transform(image, rows, cols, dx, dy, angle, scale, shear, nearest):
+    """``_transform_pure``, in compiled code when pynet_fast is installed (the same bytes)."""
+    compiled = _compiled_transform()
+    if compiled is None:
+        return _transform_pure(image, rows, cols, dx, dy, angle, scale, shear, nearest)
+    return compiled(image, rows, cols, dx, dy, _inverse(angle, scale, shear), nearest)
+
+
+def _transform_pure(image, rows, cols, dx, dy, angle, scale, shear, nearest):
+    """The reference: pynet_fast's compiled sampling does exactly this, operation for operation."""
     out = bytearray(rows * cols)
     box = _bounds(image, rows, cols)
     if box is None:
