@@ -94,7 +94,8 @@ class build_optional_ext(build_ext):
                          % (name, type(error).__name__, error, consequence))
 
 
-SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_kernels.pxi", "pynet_fast/_augment.pxi"]  # what every module includes
+SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_forward.pxi", "pynet_fast/_train.pxi",
+          "pynet_fast/_input.pxi", "pynet_fast/_augment.pxi"]  # what every module includes
 extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [  # _core first: the vector builds need it
     Extension("pynet_fast._core", ["pynet_fast/_core.pyx"], depends=SHARED),
 ] + [Extension(name, [name.replace(".", "/") + ".pyx"], depends=SHARED) for name in VECTOR_BUILDS]

@@ -3,13 +3,13 @@
 
 Two parts:
 
-- the kernels (``_kernels.pxi``): functions without the GIL over contiguous float64
+- the kernels (``_forward.pxi``, ``_train.pxi``): functions without the GIL over contiguous float64
   blocks, one per group of equations of docs/maths.md. They repeat the loops of
   ``pynet/matrix.py`` and ``pynet/network.py`` operation for operation, so that every
   result has the same bits as the pure backend's. How the weights are laid out and in
   which order the loops walk them is decided here and nowhere else;
 - ``Core``: the parameters and scratch space of one network, and the Python-facing
-  methods. They take input only in forms they can check completely in compiled code
+  methods (input: ``_input.pxi``). They take input only in forms they can check completely in compiled code
   (finite real numbers in lists or tuples, converted as ``pynet.checks`` converts them,
   or C-contiguous float64 buffers, taken as ``const double[:, ::1]`` /
   ``const double[::1]``) and answer ``None`` for anything
