@@ -7,9 +7,10 @@ Runs on the MNIST subset bundled with pynet (the first training images, and the 
 images for ``query_many``), or on full MNIST with ``--data DIR`` (a folder of the four
 IDX files), for 784-100-10 and 784-200-10. Prints one Markdown table.
 
-Each contender runs in a process of its own, so that its peak memory is its own; the
-processes take turns, one timing each per round, so that load on a shared machine hits
-all alike, and each figure is the median of the rounds (with the spread, min to max):
+Each contender runs in a process of its own, so that its peak memory (data included)
+is its own; the processes take turns, each call timed in one contender after the other,
+so that load on a shared machine hits all alike, and each figure is the median of the
+rounds (with the spread, min to max):
 
 - ``pynet_fast`` with the kernels it chooses (``KERNELS``: ``avx512``, ``avx2`` ...),
   and with the portable kernels forced (``PYNET_FAST_KERNELS=portable``): ``train`` and
@@ -54,18 +55,27 @@ def read_data(folder):
     return parts
 
 
+SCALE = [p / 255 * 0.99 + 0.01 for p in range(256)]  # docs/maths.md's pixel scaling
+
+
 def scaled(pixels):
-    """Rows of 784 floats, scaled as in docs/maths.md (p / 255 * 0.99 + 0.01)."""
-    table = [p / 255 * 0.99 + 0.01 for p in range(256)]
-    return [[table[p] for p in pixels[k:k + 784]] for k in range(0, len(pixels), 784)]
+    """Rows of 784 floats (lists)."""
+    return [[SCALE[p] for p in pixels[k:k + 784]] for k in range(0, len(pixels), 784)]
 
 
-def buffer(rows, width):
+def scaled_buffer(pixels):
+    """The same rows as one 2-D float64 buffer, made without lists."""
     from array import array
-    flat = array("d")
-    for row in rows:
-        flat.extend(row)
-    return memoryview(flat).cast("B").cast("d", (len(rows), width))
+    flat = array("d", map(SCALE.__getitem__, pixels))
+    return memoryview(flat).cast("B").cast("d", (len(pixels) // 784, 784))
+
+
+def target_buffer(labels):
+    from array import array
+    flat = array("d", [0.01]) * (10 * len(labels))
+    for k, label in enumerate(labels):
+        flat[10 * k + label] = 0.99
+    return memoryview(flat).cast("B").cast("d", (len(labels), 10))
 
 
 class Contender:
@@ -77,7 +87,6 @@ class Contender:
         self.kind = kind
         self.inputs = scaled(train_pixels[:count * 784])
         self.targets = [[0.99 if d == label else 0.01 for d in range(10)] for label in labels[:count]]
-        self.tests = scaled(test_pixels)
         if kind == "numpy":
             import numpy as np
             sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -85,13 +94,13 @@ class Contender:
             self.np, self.seed = np, seed_numpy
             self.inputs = [np.asarray(x) for x in self.inputs]
             self.targets = [np.asarray(t) for t in self.targets]
-            self.tests = np.asarray(self.tests)
+            self.tests = np.asarray(SCALE)[np.frombuffer(test_pixels, dtype=np.uint8)].reshape(-1, 784)
         else:
             self.module = __import__(kind)
             if kind == "pynet_fast":
-                self.input_rows = buffer(self.inputs, 784)
-                self.target_rows = buffer(self.targets, 10)
-                self.test_rows = buffer(self.tests, 784)
+                self.input_rows = scaled_buffer(train_pixels[:count * 784])
+                self.target_rows = target_buffer(labels[:count])
+                self.test_rows = scaled_buffer(test_pixels)
 
     def info(self):
         if self.kind == "numpy":
@@ -269,8 +278,8 @@ def main():
                     process.ask(shape=list(SHAPES[0]), call=call)
             for _ in range(args.repeats):
                 for shape in SHAPES:
-                    for process in workers:
-                        for call in CALLS:
+                    for call in CALLS:  # the contenders one after the other on each call
+                        for process in workers:
                             us = process.ask(shape=list(shape), call=call)["us"]
                             if us is not None:
                                 times.setdefault((process.name, shape, call), []).append(us)
