@@ -124,6 +124,8 @@ cdef class Core:
     cdef double[::1] P       # the parameters: W(1), B(1), ..., W(L), B(L)
     cdef double[::1] S       # one sample's Y(0) ... Y(L), E, delta, a target, back query scratch
     cdef double[::1] S_next  # the same for the next sample, while train_rows works on two
+    cdef bint pending        # the last train's update of the weights (U-W) waits in S (see train)
+    cdef double pending_rate
     cdef Py_ssize_t q_width  # values per row of a query batch's scratch: max(n(1) ... n(L)), aligned
 
     def __cinit__(self, tuple layer_sizes):
@@ -179,6 +181,7 @@ cdef class Core:
         cdef Py_ssize_t i, n_in, n_out, at
         if len(weights) != self.net.L or len(biases) != self.net.L:
             raise ValueError("weights and biases need %d layers" % self.net.L)
+        self.flush()
         for l in range(1, self.net.L + 1):
             n_in, n_out = self.net.n[l - 1], self.net.n[l]
             if len(weights[l - 1]) != n_in:
@@ -195,6 +198,7 @@ cdef class Core:
         cdef int l
         cdef Py_ssize_t n_in, n_out, w, b
         cdef const double[::1] P = self.P
+        self.flush()
         weights, biases = [], []
         for l in range(1, self.net.L + 1):
             n_in, n_out, w, b = self.net.n[l - 1], self.net.n[l], self.net.w[l], self.net.b[l]
@@ -204,24 +208,54 @@ cdef class Core:
 
     # -- one sample -----------------------------------------------------------------------
 
-    def train(self, inputs, targets, double rate, bint exact, bint bias):
-        """One training step; the loss, or None when the input needs pynet.checks."""
-        cdef double loss
+    cdef void flush(self) noexcept:
+        """Apply the update (U-W) that the last train left waiting, if any: before anything reads W."""
         cdef const Layout* net = &self.net
         cdef double* S = &self.S[0]
-        if not (_load_vector(inputs, self.S[net.y[0]:net.y[0] + net.n[0]])
-                and _load_vector(targets, self.S[net.t:net.t + net.n[net.L]])):
-            return None
+        if self.pending:
+            with nogil:
+                update_weights(net, &self.P[0], S, S + net.y[0], self.pending_rate)
+            self.pending = False
+
+    def train(self, inputs, targets, double rate, bint exact, bint bias):
+        """One training step; the loss, or None when the input needs pynet.checks.
+
+        As in train_rows, a step's update of the weights (U-W) runs fused with the next
+        step's forward pass, when the next call is a train: until then it waits in S
+        (its input, outputs and deltas), and every other method applies it first
+        (flush). Either way each weight gets the same operations in the same order.
+        """
+        cdef double loss
+        cdef const Layout* net = &self.net
+        cdef double[::1] here = self.S_next if self.pending else self.S  # where this sample goes
+        cdef double* S = &here[0]
+        if not (_load_vector(inputs, here[net.y[0]:net.y[0] + net.n[0]])
+                and _load_vector(targets, here[net.t:net.t + net.n[net.L]])):
+            return None  # nothing changed: a waiting update still waits, in self.S
         with nogil:
-            loss = train_step(net, &self.P[0], S, S + net.y[0], S + net.t, rate, exact, bias)
+            if self.pending:  # the last sample's update, then this one's forward pass
+                update_then_forward(net, &self.P[0], &self.S[0], &self.S[net.y[0]], S, S + net.y[0],
+                                    self.pending_rate)
+            else:
+                forward(net, &self.P[0], S, S + net.y[0])
+            loss = output_error(net, S, S + net.t)
+            back_errors(net, &self.P[0], S, exact)
+            if bias:  # now: the next forward pass starts from B
+                update_biases(net, &self.P[0], S, rate)
+        if self.pending:  # this sample's block becomes the current one
+            self.S_next, self.S = self.S, here
+        self.pending, self.pending_rate = True, rate
         return loss
 
     def query(self, inputs):
         """``Y(L)`` as a list, or None when the input needs pynet.checks."""
         cdef const Layout* net = &self.net
-        cdef double* S = &self.S[0]
-        cdef const double* y = S + net.y[net.L]
+        cdef double* S
+        cdef const double* y
         cdef Py_ssize_t j
+        self.flush()
+        S = &self.S[0]
+        y = S + net.y[net.L]
         if not _load_vector(inputs, self.S[net.y[0]:net.y[0] + net.n[0]]):
             return None
         with nogil:
@@ -232,8 +266,11 @@ cdef class Core:
         """(Q1)-(Q4) for checked outputs (a list of floats strictly between 0 and 1)."""
         cdef const Layout* net = &self.net
         cdef Py_ssize_t i, wide = _aligned(net.widest)
-        cdef double* S = &self.S[0]
-        cdef const double* y = S + net.back + wide
+        cdef double* S
+        cdef const double* y
+        self.flush()
+        S = &self.S[0]
+        y = S + net.back + wide
         if not _load_vector(outputs, self.S[net.t:net.t + net.n[net.L]]):
             raise ValueError("outputs is not %d finite floats" % net.n[net.L])
         with nogil:
@@ -279,6 +316,7 @@ cdef class Core:
         if (inputs.shape[1] != net.n[0] or targets.shape[1] != net.n[net.L]
                 or targets.shape[0] != count or count < 1):
             raise ValueError("rows do not fit this network")
+        self.flush()
         with nogil:
             finite = (all_finite(&inputs[0, 0], count, net.n[0], inputs.strides[0] // sizeof(double))
                       and all_finite(&targets[0, 0], count, net.n[net.L], targets.strides[0] // sizeof(double)))
@@ -303,6 +341,7 @@ cdef class Core:
             raise ValueError("rows do not fit this network")
         if count == 0:
             return []
+        self.flush()
         out = _matrix(count, n_out)
         with nogil:
             finite = all_finite(&inputs[0, 0], count, inputs.shape[1], inputs.strides[0] // sizeof(double))

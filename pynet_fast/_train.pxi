@@ -57,10 +57,31 @@ cdef void back_errors(const Layout* net, const double* P, double* S, bint exact)
 
 cdef void add_outer(double* W, double rate, const double* y, const double* d,
                     Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    """(U-W) W[i][j] += (rate * y[i]) * d[j], as pynet.matrix.add_outer; rows one at a time."""
-    cdef Py_ssize_t i
-    for i in range(n_in):
+    """(U-W) W[i][j] += (rate * y[i]) * d[j], as pynet.matrix.add_outer; four rows per trip along d."""
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n_in:
+        update_rows_4(W + i * n_out, n_out, rate * y[i], rate * y[i + 1], rate * y[i + 2], rate * y[i + 3], d, n_out)
+        i += 4
+    while i < n_in:
         update_row(W + i * n_out, rate * y[i], d, n_out)
+        i += 1
+
+
+cdef inline void update_rows_4(double* W, Py_ssize_t stride, double c0, double c1, double c2, double c3,
+                               in_ptr d, Py_ssize_t n) noexcept nogil:
+    """(U-W) rows r = 0..3 of W (at W + r * stride) += c_r * d."""
+    cdef Py_ssize_t j
+    cdef out_ptr w0 = W
+    cdef out_ptr w1 = W + stride
+    cdef out_ptr w2 = W + 2 * stride
+    cdef out_ptr w3 = W + 3 * stride
+    cdef double dj
+    for j in range(n):
+        dj = d[j]
+        w0[j] = w0[j] + c0 * dj
+        w1[j] = w1[j] + c1 * dj
+        w2[j] = w2[j] + c2 * dj
+        w3[j] = w3[j] + c3 * dj
 
 
 cdef inline void update_row(out_ptr w, double c, in_ptr d, Py_ssize_t n) noexcept nogil:
@@ -151,26 +172,16 @@ cdef void update_then_forward(const Layout* net, double* P, const double* S, con
 
 
 # ---------------------------------------------------------------------------------
-# Training: one sample, and many
+# Training: many samples (Core.train runs one step of the same parts)
 # ---------------------------------------------------------------------------------
-
-cdef double train_step(const Layout* net, double* P, double* S, const double* x, const double* t,
-                       double rate, bint exact, bint bias) noexcept nogil:
-    """One step of gradient descent on (x, t); returns the loss before it (L1)."""
-    cdef double loss
-    forward(net, P, S, x)
-    loss = output_error(net, S, t)
-    back_errors(net, P, S, exact)
-    update_weights(net, P, S, x, rate)
-    if bias:
-        update_biases(net, P, S, rate)
-    return loss
-
 
 cdef double train_rows(const Layout* net, double* P, double* S, double* S_next, const double* X, Py_ssize_t xs,
                        const double* T, Py_ssize_t ts, Py_ssize_t count, double rate, bint exact,
                        bint bias) noexcept nogil:
-    """train_step on each of ``count`` row pairs in order (row k at X + k * xs, T + k * ts).
+    """A training step on each of ``count`` row pairs in order (row k at X + k * xs, T + k * ts).
+
+    One step is (F1, F2) forward, (E-L, L1) output_error, (D, E-l or X-l) back_errors,
+    (U-B) update_biases when there are biases, and (U-W) the update of the weights.
 
     Returns the sum of the losses, left to right. Sample k's update (U-W) runs fused
     with sample k+1's forward pass (update_then_forward), so S and S_next take turns

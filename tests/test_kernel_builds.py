@@ -88,3 +88,48 @@ def test_many_rows_are_queried_on_several_threads_with_the_same_bits(monkeypatch
     pure = pynet.NeuralNetwork(12, 9, 3, 0.3, seed=4)
     compiled = fast.NeuralNetwork(12, 9, 3, 0.3, seed=4)
     assert bits(compiled.query_many(inputs)) == bits(pure.query_many(inputs))
+
+
+def test_a_train_whose_update_waits_for_the_next_call_matches_pynet_in_any_order_of_calls(build):
+    # pynet_fast applies a train's weight update fused with the next train's forward pass,
+    # or before any other call: every order of calls must see pynet's weights
+    import pickle
+    import random
+
+    import pynet
+
+    fast = load_backend("fast")
+    inputs, targets = made_data(40, 11, 3)
+    pure = pynet.NeuralNetwork(11, [7, 5], 3, 0.4, seed=9, bias=True)
+    compiled = with_build(fast.NeuralNetwork(11, [7, 5], 3, 0.4, seed=9, bias=True), build)
+    rng = random.Random(1)
+    for step in range(120):
+        k = rng.randrange(len(inputs))
+        action = rng.choice(["train", "train", "train", "query", "many", "query_many", "weights", "back", "bad",
+                             "pickle"])
+        if action == "train":
+            assert bits(pure.train(inputs[k], targets[k])) == bits(compiled.train(inputs[k], targets[k]))
+        elif action == "query":
+            assert bits(pure.query(inputs[k])) == bits(compiled.query(inputs[k]))
+        elif action == "many":
+            rows = slice(k, k + 3)
+            assert bits(pure.train_many(inputs[rows], targets[rows])) == bits(
+                compiled.train_many(inputs[rows], targets[rows]))
+        elif action == "query_many":
+            assert bits(pure.query_many(inputs[:9])) == bits(compiled.query_many(inputs[:9]))
+        elif action == "weights":
+            assert bits([pure.get_weights(), pure.get_biases()]) == bits([compiled.get_weights(), compiled.get_biases()])
+        elif action == "back":
+            assert bits(pure.backquery([0.4, 0.5, 0.6])) == bits(compiled.backquery([0.4, 0.5, 0.6]))
+        elif action == "bad":  # refused, and nothing changes
+            for network in (pure, compiled):
+                try:
+                    network.train(inputs[k][:-1] + ["x"], targets[k])
+                except TypeError:
+                    pass
+                else:
+                    raise AssertionError("a bad input was taken")
+        else:
+            copy = pickle.loads(pickle.dumps(compiled))
+            assert bits(copy.get_weights()) == bits(pure.get_weights())
+    assert bits([pure.get_weights(), pure.get_biases()]) == bits([compiled.get_weights(), compiled.get_biases()])
