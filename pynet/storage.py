@@ -25,7 +25,10 @@ MICROPYTHON = sys.implementation.name == "micropython"
 _LITTLE = sys.byteorder == "little"
 
 if MICROPYTHON:
+    import gc
     from array import array
+
+    collect = gc.collect
 
     def row(values):
         """A row holding ``values`` (any sequence of floats)."""
@@ -41,6 +44,9 @@ if MICROPYTHON:
             return array("d", data[offset:offset + 8 * width])  # the raw bytes, copied as they are
         return array("d", struct.unpack_from("<%dd" % width, data, offset))
 else:
+    def collect():
+        """Nothing to do: CPython and PyPy free what is no longer used as they go."""
+
     def row(values):
         """A row holding ``values`` (any sequence of floats)."""
         return list(values)
