@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from conftest import bits, snapshot
+from helpers import bits, snapshot
 
 
 @pytest.fixture
