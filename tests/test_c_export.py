@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import bits
+from helpers import bits
 
 CC = os.environ.get("CC", "cc")
 FLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-pedantic", "-Werror"]
@@ -61,7 +61,7 @@ def run(program, rows, n_out):
 
 @pytest.fixture(scope="module")
 def digits():
-    from pynet import mnist
+    from pynet.app import mnist
 
     train, test = mnist.bundled()
     return train, [test.scaled(k) for k in range(1000)], [test.label(k) for k in range(1000)]

@@ -5,6 +5,7 @@
     pynet query model.json IMAGE
     pynet backquery model.json --out DIR
     pynet download [DIR]
+    pynet export model.json --c model.h [--c-type float]
 
 Each command is a module of ``pynet.app.commands`` with ``add_parser(commands)`` and
 ``run(args, out, err)``; this module builds the parser from them and runs one.
@@ -31,11 +32,12 @@ import argparse
 import sys
 
 from .. import __version__
-from .commands import backquery, download, evaluate, query, train
+from .commands import backquery, download, evaluate, export, query, train
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UserError, describe
 
 #: the commands, in the order ``pynet --help`` lists them
-COMMANDS = {"train": train, "evaluate": evaluate, "query": query, "backquery": backquery, "download": download}
+COMMANDS = {"train": train, "evaluate": evaluate, "query": query, "backquery": backquery, "download": download,
+            "export": export}
 
 
 class _Parser(argparse.ArgumentParser):

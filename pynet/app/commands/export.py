@@ -3,7 +3,8 @@
 import os
 
 from .. import c_export
-from ..cli import UserError, describe_error, load_model
+from ..backend import choose_backend, load_model
+from ..errors import EXIT_OK, UserError, check_writable, describe
 
 
 def add_parser(subparsers):
@@ -21,23 +22,19 @@ def add_parser(subparsers):
 
 
 def run(args, out, err):
-    import pynet
-
-    folder = os.path.dirname(os.path.abspath(args.c_file))
-    if not os.path.isdir(folder):
-        raise UserError("cannot write the header to %s: no folder %s" % (args.c_file, folder))
-    network = load_model(pynet.NeuralNetwork, args.model)
+    check_writable(args.c_file, "header")
+    network = load_model(choose_backend("pure"), args.model)  # pynet's numbers are the reference
     title = os.path.splitext(os.path.basename(args.c_file))[0] or "model"
     try:
         text = c_export.header(network, args.c_type, title)
     except ValueError as error:
-        raise UserError("%s: %s" % (args.model, describe_error(error)))
+        raise UserError("%s: %s" % (args.model, describe(error)))
     _write_atomically(args.c_file, text)
     out.write("wrote %s: %s network, %s, %d numbers\n" % (
         args.c_file, "-".join(str(n) for n in network.layer_sizes), args.c_type,
         sum(len(W) * len(W[0]) for W in network.get_weights()) + (
             sum(network.layer_sizes[1:]) if network.bias else 0)))
-    return 0
+    return EXIT_OK
 
 
 def _write_atomically(path, text):
