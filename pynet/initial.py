@@ -14,9 +14,10 @@ numbers from the same seed:
 Weights are drawn layer by layer, row by row (``i``), column by column (``j``).
 Each draw works on 64-bit integers, which MicroPython keeps as heap-allocated big
 integers: a draw leaves a few hundred bytes of garbage behind it (measured on the
-Unix port: about 880 bytes per weight), none of it kept. The rows are allocated
-at their full size before they are filled (``storage.zeros``), so what stays is
-one block per row; a ``gc.collect()`` after each matrix keeps the heap whole.
+Unix port: about 880 bytes per weight), none of it kept. All the rows of a matrix
+are allocated at their full size, side by side after a ``gc.collect()``, before
+the draws that fill them (``storage.zeros``): what stays is one block per row, in
+one stretch of the heap, and the garbage of the draws lies elsewhere.
 """
 
 import math
@@ -87,12 +88,11 @@ def initial_weights(layer_sizes, seed):
     weights = []
     for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
         deviation = 1.0 / math.sqrt(n_out)  # (I) n(l)^-1/2, with a correctly rounded sqrt
-        W = [None] * n_in  # every list and row is made at its full size, never grown
-        for i in range(n_in):
-            row = storage.zeros(n_out)
+        storage.collect()  # the last matrix's garbage goes first, so that this one lies in one stretch
+        W = [storage.zeros(n_out) for _ in range(n_in)]  # made at full size before any draw, never grown
+        for row in W:
             for j in range(n_out):
                 row[j] = deviation * normals.next()  # (I) W(l)[i][j]
-            W[i] = row
         weights.append(W)
-        storage.collect()  # the draws' garbage goes before the next matrix is made
+    storage.collect()
     return weights

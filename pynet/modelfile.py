@@ -91,17 +91,29 @@ def from_dict(data):
 # -- numbers as base64 little-endian doubles ------------------------------------------------
 
 
-def _encode(rows, shape):
-    """``{"shape": shape, "float64": base64}`` for ``rows`` (each a sequence of floats)."""
+def _base64_pieces(rows, width):
+    """The base64 text of ``rows`` as little-endian doubles, in pieces of about one row.
+
+    Rows are packed one at a time and encoded as soon as 3 bytes or more are waiting
+    (base64 turns 3 bytes into 4 characters), so no piece ever needs a large block.
+    """
     import binascii
 
-    width = shape[-1]
-    packed = bytearray(8 * width * len(rows))
     layout = "<%dd" % width
-    for i, row in enumerate(rows):
-        struct.pack_into(layout, packed, 8 * width * i, *row)
-    text = binascii.b2a_base64(packed)
-    return {"shape": list(shape), _ENCODING: text.decode("ascii").rstrip("\n")}
+    pending = b""
+    for row in rows:
+        pending += struct.pack(layout, *row)
+        ready = len(pending) - len(pending) % 3
+        if ready:
+            yield binascii.b2a_base64(pending[:ready]).decode("ascii").rstrip("\n")
+            pending = pending[ready:]
+    if pending:
+        yield binascii.b2a_base64(pending).decode("ascii").rstrip("\n")
+
+
+def _encode(rows, shape):
+    """``{"shape": shape, "float64": base64}`` for ``rows`` (each a sequence of floats)."""
+    return {"shape": list(shape), _ENCODING: "".join(_base64_pieces(rows, shape[-1]))}
 
 
 def _decode(entry, shape, name):
@@ -162,19 +174,54 @@ def _dump(data, f):
         json.dump(data, f)
 
 
-def save(data, path):
-    """Write ``data`` as JSON to ``path`` atomically.
+def _dumps(value):
+    try:
+        return json.dumps(value, separators=(",", ":"))
+    except TypeError:
+        return json.dumps(value)
 
-    The text goes to a temporary file beside ``path``, is flushed to disk, and
-    is then renamed over ``path``: a reader sees the old file or the new one,
-    never half of one.
+
+def _write_model(f, layer_sizes, rule, bias, learning_rate, weights, biases, training):
+    """The version-2 file, written as it is encoded: one row at a time, never the whole text."""
+    head = {"format": FORMAT, "version": VERSION, "layer_sizes": list(layer_sizes), "rule": rule,
+            "bias": bias, "learning_rate": learning_rate}
+    f.write(_dumps(head)[:-1])  # without its closing brace
+    f.write(',"training":%s,"weights":[' % _dumps(training))
+    for l, W in enumerate(weights):
+        f.write('%s{"shape":%s,"%s":"' % ("," if l else "", _dumps([len(W), layer_sizes[l + 1]]), _ENCODING))
+        for piece in _base64_pieces(W, layer_sizes[l + 1]):
+            f.write(piece)
+        f.write('"}')
+    f.write('],"biases":[')
+    for l, B in enumerate(biases):
+        f.write('%s{"shape":[%d],"%s":"%s"}' % ("," if l else "", len(B), _ENCODING,
+                                                 "".join(_base64_pieces([B], len(B)))))
+    f.write("]}")
+
+
+def save_network(path, layer_sizes, rule, bias, learning_rate, weights, biases, training):
+    """Write a network's model file (version 2) to ``path`` atomically, a row at a time."""
+    training = checks.training(training, "training")  # a malformed record stops the save before it starts
+    _atomically(path, lambda f: _write_model(f, layer_sizes, rule, bias, learning_rate, weights, biases, training))
+
+
+def save(data, path):
+    """Write the model dict ``data`` (as ``to_dict`` makes it) as JSON to ``path`` atomically."""
+    _atomically(path, lambda f: _dump(data, f))
+
+
+def _atomically(path, write):
+    """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    The text is flushed to disk before the rename: a reader sees the old file or the
+    new one, never half of one, and a failure leaves no temporary file behind.
     """
     import os
 
     temporary = "%s.%s.tmp" % (path, _suffix())
     try:
         with open(temporary, "w") as f:
-            _dump(data, f)
+            write(f)
             f.flush()
             if hasattr(os, "fsync"):
                 os.fsync(f.fileno())

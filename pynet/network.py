@@ -6,6 +6,7 @@ pass multiplies by its transpose. Every line that computes an equation names
 its label.
 """
 
+from . import storage
 from .base import NetworkBase
 from .matrix import (add_outer, add_scaled, half_sum_of_squares, logit, rescale, sigmoid,
                      times, transpose_times)
@@ -20,11 +21,14 @@ class NeuralNetwork(NetworkBase):
     """
 
     def _store(self, weights, biases):
-        self.W = weights
-        self.B = biases
+        self.W = [storage.rows(W) for W in weights]  # as they are on CPython; array('d') rows on MicroPython
+        self.B = storage.rows(biases)
 
     def _export(self):
         return [[list(row) for row in W] for W in self.W], [list(B) for B in self.B]
+
+    def _parameters(self):
+        return self.W, self.B  # read only, by the model file: no copy of every weight
 
     def _forward(self, X):
         """``[Y(0), Y(1), ..., Y(L)]`` for the input ``X = Y(0)``."""

@@ -30,13 +30,16 @@ if MICROPYTHON:
 
     collect = gc.collect
 
-    def row(values):
-        """A row holding ``values`` (any sequence of floats)."""
-        return array("d", values)
-
     def zeros(n):
         """A row of ``n`` zeros, allocated once."""
         return array("d", bytearray(8 * n))
+
+    def rows(M):
+        """``M``'s rows as ``array('d')`` rows, converted in place (a row already an array stays)."""
+        for i in range(len(M)):
+            if not isinstance(M[i], array):
+                M[i] = array("d", M[i])
+        return M
 
     def row_from_doubles(data, offset, width):
         """A row of the ``width`` little-endian doubles at ``data[offset:]``."""
@@ -47,13 +50,13 @@ else:
     def collect():
         """Nothing to do: CPython and PyPy free what is no longer used as they go."""
 
-    def row(values):
-        """A row holding ``values`` (any sequence of floats)."""
-        return list(values)
-
     def zeros(n):
         """A row of ``n`` zeros."""
         return [0.0] * n
+
+    def rows(M):
+        """``M`` as it is: a list of lists of floats is already the fastest form here."""
+        return M
 
     def row_from_doubles(data, offset, width):
         """A row of the ``width`` little-endian doubles at ``data[offset:]``."""

@@ -15,7 +15,8 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_MNIST = os.path.join(HERE, "..", "..", "..", "shared", "data", "mnist")
+# The MNIST subset bundled with pynet: its first images are canonical MNIST's first images.
+DEFAULT_MNIST = os.path.join(HERE, "..", "..", "pynet", "app", "data")
 
 INITIAL_CASES = [  # (layer sizes, seed)
     ([784, 100, 10], 1),
@@ -99,6 +100,8 @@ def main():
         training.append({"args": [n_in, hidden, n_out, rate], "seed": seed, "bias": bias, "rule": rule,
                          "file": "trained_%d.bin" % k, "last_loss": losses[-1]})
         write_doubles(os.path.join(out, "trained_%d.bin" % k), parameters(net))
+        write_doubles(os.path.join(out, "queried_%d.bin" % k),
+                      [y for j in range(20) for y in net.query(scale(test_pixels[j * 784:(j + 1) * 784]))])
 
     with open(os.path.join(out, "reference.json"), "w") as f:
         json.dump({"trainer": trainer.__name__, "initial": initial, "predictions": predictions,
