@@ -5,7 +5,10 @@ row is a ``list`` of floats: reading an entry returns the float object already
 stored, which is the fastest form there. On MicroPython a row is an
 ``array('d')``: 8 bytes per number in one block, where a list costs 8 bytes per
 slot plus 16 bytes for each boxed float, and arithmetic that replaces a float in
-a list leaves its old box behind as garbage. The memory plan, per weight:
+a list leaves its old box behind as garbage. On a MicroPython port whose floats
+are single precision (the ESP32 and RP2 ports' default) a row is an ``array('f')``
+of 4 bytes per number, the precision that port computes in anyway; nothing else
+in the core depends on the precision. The memory plan, per weight:
 
 ==============================  ===========================  ====================
                                 CPython (list of floats)     MicroPython (array)
@@ -22,6 +25,10 @@ import struct
 import sys
 
 MICROPYTHON = sys.implementation.name == "micropython"
+#: whether this runtime's floats are single precision (MicroPython's default on ESP32 and RP2 boards)
+SINGLE = 1.0 + 1.0 / (1 << 30) == 1.0
+#: the array type code of a row on MicroPython: one number of the runtime's own float
+TYPECODE = "f" if SINGLE else "d"
 _LITTLE = sys.byteorder == "little"
 
 if MICROPYTHON:
@@ -32,20 +39,20 @@ if MICROPYTHON:
 
     def zeros(n):
         """A row of ``n`` zeros, allocated once."""
-        return array("d", bytearray(8 * n))
+        return array(TYPECODE, bytearray((4 if SINGLE else 8) * n))
 
     def rows(M):
         """``M``'s rows as ``array('d')`` rows, converted in place (a row already an array stays)."""
         for i in range(len(M)):
             if not isinstance(M[i], array):
-                M[i] = array("d", M[i])
+                M[i] = array(TYPECODE, M[i])
         return M
 
     def row_from_doubles(data, offset, width):
         """A row of the ``width`` little-endian doubles at ``data[offset:]``."""
-        if _LITTLE:
+        if _LITTLE and not SINGLE:
             return array("d", data[offset:offset + 8 * width])  # the raw bytes, copied as they are
-        return array("d", struct.unpack_from("<%dd" % width, data, offset))
+        return array(TYPECODE, struct.unpack_from("<%dd" % width, data, offset))  # each double rounded to a float
 else:
     def collect():
         """Nothing to do: CPython and PyPy free what is no longer used as they go."""

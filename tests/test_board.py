@@ -112,3 +112,35 @@ def test_the_example_learns_the_digits(pure, tmp_path):
     loss = digits8x8.train(net, str(tmp_path / digits8x8.TRAIN))
     right, total = digits8x8.evaluate(net, str(DATA / digits8x8.TEST))
     assert total == 1000 and right > 450 and 0 < loss < 0.5  # chance is 100
+
+
+def test_single_precision_rows_simulated(pure, monkeypatch, tmp_path):
+    # A single-precision port keeps its numbers in array('f') rows. Simulated here on CPython
+    # (the storage rounds to single precision; the arithmetic stays double, which a real
+    # port's does not: tests/micropython/single_checks.py runs on such a build): the core
+    # works with such rows throughout and learns what the double network learns.
+    import struct
+    from array import array
+
+    from pynet import storage
+
+    path = tmp_path / digits8x8.TRAIN
+    path.write_bytes((DATA / digits8x8.TRAIN).read_bytes()[:33 * 1500])
+    double = pure.NeuralNetwork(64, [24, 16], 10, 0.3, seed=2, bias=True)
+    digits8x8.train(double, str(path))
+    monkeypatch.setattr(storage, "zeros", lambda n: array("f", bytes(4 * n)))
+    monkeypatch.setattr(storage, "rows", lambda M: [array("f", row) for row in M])
+    monkeypatch.setattr(storage, "row_from_doubles",
+                        lambda data, offset, width: array("f", struct.unpack_from("<%dd" % width, data, offset)))
+    single = pure.NeuralNetwork(64, [24, 16], 10, 0.3, seed=2, bias=True)
+    assert all(row.typecode == "f" for W in single.W for row in W)
+    digits8x8.train(single, str(path))
+    agree = total = 0
+    for label, inputs in digits8x8.digits(str(DATA / digits8x8.TEST)):
+        agree += single.predict(inputs) == double.predict(inputs)
+        total += 1
+    assert agree >= 0.97 * total, (agree, total)
+    single.save(tmp_path / "single.json")
+    again = pure.NeuralNetwork.load(tmp_path / "single.json")
+    assert again.get_weights() == single.get_weights()  # single-precision values are doubles exactly
+    assert all(row.typecode == "f" for W in again.W for row in W)

@@ -59,6 +59,7 @@ def main(folder=".", epochs=3, seed=1):
     for epoch in range(1, epochs + 1):
         loss = train(net, folder + "/" + TRAIN)
         right, total = evaluate(net, folder + "/" + TEST)
+        gc.collect()
         used = gc.mem_alloc() if hasattr(gc, "mem_alloc") else 0
         print("epoch %d: loss %.4f, %d of %d test digits right (%.1f%%)%s" % (
             epoch, loss, right, total, 100.0 * right / total, ", heap in use %d bytes" % used if used else ""))
