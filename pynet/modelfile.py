@@ -116,10 +116,15 @@ def _encode(rows, shape):
     return {"shape": list(shape), _ENCODING: "".join(_base64_pieces(rows, shape[-1]))}
 
 
-def _decode(entry, shape, name):
-    """The rows (``shape[0]`` of ``shape[-1]`` finite floats) stored in ``entry``."""
-    import binascii
+_PIECE = 4096  # base64 characters decoded at a time (a multiple of 4): 3,072 bytes
 
+
+def _decode(entry, shape, name):
+    """The rows (``shape[0]`` of ``shape[-1]`` finite floats) stored in ``entry``.
+
+    The text is decoded a piece at a time into rows, so that no block the size of
+    the whole matrix is ever needed besides the rows themselves.
+    """
     if not isinstance(entry, dict):
         raise TypeError("%s must be a JSON object with 'shape' and %r, not %s" % (name, _ENCODING, type(entry).__name__))
     if entry.get("shape") != shape:
@@ -133,21 +138,37 @@ def _decode(entry, shape, name):
     if len(text) != 4 * ((8 * count + 2) // 3):
         raise ValueError("%s holds %d base64 characters; %d doubles need %d" % (
             name, len(text), count, 4 * ((8 * count + 2) // 3)))
+    width = shape[-1]
+    rows = [None] * (count // width if width else 0)
+    pending, i = b"", 0
+    for start in range(0, len(text), _PIECE):
+        pending += _unbase64(text[start:start + _PIECE], name)
+        size = 8 * width
+        at = 0
+        while len(pending) - at >= size and i < len(rows):
+            rows[i] = _finite_row(storage.row_from_doubles(pending, at, width), name, i)
+            at += size
+            i += 1
+        pending = pending[at:]
+    if i != len(rows) or pending:
+        raise ValueError("%s is not valid base64 for %d doubles" % (name, count))
+    return rows
+
+
+def _unbase64(text, name):
+    import binascii
+
     try:
-        data = binascii.a2b_base64(text)
+        return binascii.a2b_base64(text)
     except ValueError as error:  # binascii.Error is a ValueError
         raise ValueError("%s is not valid base64: %s" % (name, error))
-    if len(data) != 8 * count:
-        raise ValueError("%s is not valid base64 for %d doubles" % (name, count))
-    width = shape[-1]
-    rows = []
-    for i in range(count // width if width else 0):
-        row = storage.row_from_doubles(data, 8 * width * i, width)
-        for j in range(width):
-            if not -_INF < row[j] < _INF:
-                raise ValueError("%s[%d][%d] must be finite, got %r" % (name, i, j, row[j]))
-        rows.append(row)
-    return rows
+
+
+def _finite_row(row, name, i):
+    for j in range(len(row)):
+        if not -_INF < row[j] < _INF:
+            raise ValueError("%s[%d][%d] must be finite, got %r" % (name, i, j, row[j]))
+    return row
 
 
 def _decode_weights(values, sizes):

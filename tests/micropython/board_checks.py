@@ -42,7 +42,7 @@ class Meter:
             return
         for stage, used in self.stages:
             print("    %-44s %8d bytes in use" % (stage, used))
-        print("%s: peak heap in use %d bytes (%.2f MB)" % (CASE, self.peak, self.peak / 1e6))
+        print("%s: largest heap in use at a stage %d bytes (%.2f MB)" % (CASE, self.peak, self.peak / 1e6))
 
 
 measure = Meter()
@@ -152,9 +152,10 @@ def main():
         if hasattr(sys, "print_exception"):
             sys.print_exception(error)
         measure.report()
+        print("micropython %s: 0 passed, 1 failed" % CASE)
         return 1
     measure.report()
-    print("micropython %s: passed" % CASE)
+    print("micropython %s: 1 passed, 0 failed" % CASE)
     return 0
 
 
