@@ -130,7 +130,7 @@ def _decode(entry, shape, name):
     if entry.get("shape") != shape:
         raise ValueError("%s has the shape %r; expected %r" % (name, entry.get("shape"), shape))
     text = entry.get(_ENCODING)
-    if not isinstance(text, str):
+    if not isinstance(text, str) and not _stored(text):
         raise TypeError("%s[%r] must be a base64 string, not %s" % (name, _ENCODING, type(text).__name__))
     count = 1
     for n in shape:
@@ -141,8 +141,12 @@ def _decode(entry, shape, name):
     width = shape[-1]
     rows = [None] * (count // width if width else 0)
     pending, i = b"", 0
-    for start in range(0, len(text), _PIECE):
-        pending += _unbase64(text[start:start + _PIECE], name)
+    if isinstance(text, str):
+        pieces = (text[start:start + _PIECE] for start in range(0, len(text), _PIECE))
+    else:
+        pieces = text.pieces(_PIECE)  # read from the file now
+    for piece in pieces:
+        pending += _unbase64(piece, name)
         size = 8 * width
         at = 0
         while len(pending) - at >= size and i < len(rows):
@@ -153,6 +157,13 @@ def _decode(entry, shape, name):
     if i != len(rows) or pending:
         raise ValueError("%s is not valid base64 for %d doubles" % (name, count))
     return rows
+
+
+def _stored(text):
+    """Whether ``text`` is a ``modelscan.Stored``: numbers left in the file by the scanning reader."""
+    from .modelscan import Stored  # (imported here: a program that loads no file never needs it)
+
+    return isinstance(text, Stored)
 
 
 def _unbase64(text, name):
@@ -262,8 +273,16 @@ def _suffix():
 
 
 def load(path):
-    """The dict stored in the model file at ``path`` (not yet checked)."""
+    """The dict stored in the model file at ``path`` (not yet checked).
+
+    On MicroPython the matrices' numbers stay in the file until they are decoded
+    (``modelscan``); elsewhere the file is read with ``json.load``.
+    """
     try:
+        if storage.MICROPYTHON:
+            from . import modelscan
+
+            return modelscan.load(path)
         with open(path) as f:
             return json.load(f)
     except ValueError as error:
