@@ -8,17 +8,27 @@ slot plus 16 bytes for each boxed float, and arithmetic that replaces a float in
 a list leaves its old box behind as garbage. On a MicroPython port whose floats
 are single precision (the ESP32 and RP2 ports' default) a row is an ``array('f')``
 of 4 bytes per number, the precision that port computes in anyway; nothing else
-in the core depends on the precision. The memory plan, per weight:
+in the core depends on the precision. The memory plan, in bytes per weight:
 
-==============================  ===========================  ====================
-                                CPython (list of floats)     MicroPython (array)
-==============================  ===========================  ====================
-stored weight                   8 (slot) + 24 (float)        8
-training step, per weight       new float per update         temporary floats only
-==============================  ===========================  ====================
+=============================================  =====  ===========================
+where                                          bytes  784-100-10 (79,510 numbers)
+=============================================  =====  ===========================
+CPython, list of floats                        32     8 per slot, 24 per float
+MicroPython, list of boxed floats              24     8 per slot, 16 per float
+MicroPython, ``array('d')`` rows (this)        8      0.68 MB in use, measured
+MicroPython single precision, ``array('f')``   4      0.37 MB in use, measured
+=============================================  =====  ===========================
 
-Rows are made at their full length at once (never grown by appends), so the
-heap holds one block per row rather than a trail of outgrown copies.
+(Measured on MicroPython's Unix port: the seeded 784-100-10 network holds 0.68 MB of
+heap once built; as lists grown one float at a time it held 3.4 MB, and could not be
+built at all in a 32 MB heap, so fragmented was it.) A training step allocates only
+temporaries: the layers' outputs and errors (one list per layer) and a float for
+each arithmetic result, all garbage at once.
+
+Rows are made at their full length at once (never grown by appends), all the rows
+of a matrix together, so the heap holds one block per row in one stretch rather than
+rows scattered among garbage; ``collect()`` is ``gc.collect()`` on MicroPython, called
+where it keeps the heap whole (before a matrix is allocated), and nothing elsewhere.
 """
 
 import struct
