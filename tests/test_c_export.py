@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from helpers import bits
+from helpers import EXPECTED, bits
 
 CC = os.environ.get("CC", "cc")
 FLAGS = ["-std=c99", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-pedantic", "-Werror"]
@@ -40,7 +40,7 @@ int main(void)
 }
 """
 
-pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason="no C compiler (%s) found" % CC)
+pytestmark = pytest.mark.skipif(shutil.which(CC) is None, reason=EXPECTED + "no C compiler (%s) found" % CC)
 
 
 def compiled(tmp_path, header_text, c_type="double"):

@@ -11,7 +11,7 @@ from ..options import add_backend, positive_int
 
 def add_parser(commands):
     back = commands.add_parser("backquery", help="write what the network imagines for each label as PNGs",
-                               description="Run the network backwards (SPEC Q1-Q4) from each label's "
+                               description="Run the network backwards (Q1)-(Q4) from each label's "
                                            "target vector and write the imagined inputs as PNG files.")
     back.add_argument("model", metavar="MODEL.json")
     back.add_argument("--out", required=True, metavar="DIR", help="folder for label-0.png ... label-9.png")
