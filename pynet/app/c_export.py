@@ -78,7 +78,8 @@ def _preamble(sizes, network, c_type, title, widest):
  *
  * Compile without floating-point contraction, for example
  *     cc -std=c99 -O2 -ffp-contract=off program.c -lm
- * (no fused multiply-add, no -ffast-math): then %(precision)s.
+ * (no fused multiply-add, no -ffast-math). Then
+ * %(precision)s.
  *
  * Written by pynet export. The numbers are hexadecimal float literals, read exactly.
  */
