@@ -343,3 +343,21 @@ def test_the_scanning_reader_takes_any_layout_of_the_json(reader, trained, tmp_p
     loaded = type(trained).load(path)
     same_network(trained, loaded)
     assert loaded.training == data["training"]
+
+
+def test_a_model_dict_saved_as_it_is(backend, trained, tmp_path):
+    from pynet import modelfile
+
+    trained.training = [{"run": 1}]
+    modelfile.save(trained.to_dict(), str(tmp_path / "m.json"))
+    loaded = backend.NeuralNetwork.load(tmp_path / "m.json")
+    same_network(trained, loaded)
+    assert loaded.training == [{"run": 1}]
+
+
+def test_the_training_record_moves_between_backends(pure, fast, tmp_path):
+    for source, target in ((pure, fast), (fast, pure)):
+        net = source.NeuralNetwork(4, 3, 2, 0.3, seed=3)
+        net.training.append({"backend": source.__name__, "loss": [0.25]})
+        net.save(tmp_path / "m.json")
+        assert target.NeuralNetwork.load(tmp_path / "m.json").training == [{"backend": source.__name__, "loss": [0.25]}]
