@@ -54,7 +54,7 @@ def main():
     mnist_dir = sys.argv[2] if len(sys.argv) > 2 else DEFAULT_MNIST
     os.makedirs(out, exist_ok=True)
     import pynet
-    from pynet.mnist import scale_row as scale, targets as one_hot
+    from pynet.conventions import scale_row as scale, targets as one_hot
     try:
         import pynet_fast as trainer
     except ImportError as error:
