@@ -11,9 +11,10 @@ trained by ``pynet.app.training.train`` (and so by ``pynet train``). A run says
   ``rule``, ``bias``, ``learning_rate`` (at the start of the run), ``lr_decay``,
   ``epochs`` (asked for), ``shuffle``, ``augment`` (``null``, or the copies per image
   and the jitter's bounds), ``keep`` (``last`` or ``best``);
-- on what: ``data``: ``source`` (the data's name), and for ``train``, ``validation`` and
-  ``test`` (``null`` when not used) the number of ``images`` and the ``sha256`` of what
-  was read (the images' pixel bytes, then their label bytes, in order);
+- on what: ``data``: for ``train``, ``validation`` (the last training images, held
+  out) and ``test`` (``null`` when not used), the data's ``name``, the number of
+  ``images`` and the ``sha256`` of what was read (the images' pixel bytes, then their
+  label bytes, in order: the same for the same images in any file format);
 - with what result: ``history`` (per epoch: ``epoch``, ``loss``, ``learning_rate``,
   ``seconds`` and the accuracies measured), ``kept_epoch``, ``test_accuracy`` (of the
   kept weights, when the test set was evaluated once at the end), ``stopped_early`` and
@@ -35,13 +36,13 @@ AUGMENT_FIELDS = ("copies", "shift", "rotate", "scale", "shear")
 
 
 def data_summary(dataset):
-    """``{"images", "sha256"}`` of a ``pynet.app.mnist.Dataset``, or ``None`` for ``None``."""
+    """``{"name", "images", "sha256"}`` of a ``pynet.app.mnist.Dataset``, or ``None`` for ``None``."""
     if dataset is None:
         return None
     digest = hashlib.sha256()
     digest.update(dataset.images)
     digest.update(dataset.labels)
-    return {"images": len(dataset), "sha256": digest.hexdigest()}
+    return {"name": dataset.name, "images": len(dataset), "sha256": digest.hexdigest()}
 
 
 def runtime():
@@ -54,7 +55,7 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def new_run(*, backend, kernels, seed, resumed, network, lr_decay, epochs, shuffle, augment, keep, source,
+def new_run(*, backend, kernels, seed, resumed, network, lr_decay, epochs, shuffle, augment, keep,
             train, validation, test):
     """The record of a run that is about to begin (its results are filled in by ``finish_run``)."""
     return {
@@ -62,7 +63,7 @@ def new_run(*, backend, kernels, seed, resumed, network, lr_decay, epochs, shuff
         "seed": seed, "resumed": resumed, "layer_sizes": list(network.layer_sizes), "rule": network.rule,
         "bias": network.bias, "learning_rate": network.learning_rate, "lr_decay": lr_decay, "epochs": epochs,
         "shuffle": shuffle, "augment": augment, "keep": keep,
-        "data": {"source": source, "train": data_summary(train), "validation": data_summary(validation),
+        "data": {"train": data_summary(train), "validation": data_summary(validation),
                  "test": data_summary(test)},
         "history": [], "kept_epoch": None, "test_accuracy": None, "stopped_early": False, "wall_seconds": 0.0,
     }
@@ -122,15 +123,16 @@ _SIMPLE = (  # field, what it must be, the test
 
 
 def _check_data(where, data):
-    if not isinstance(data, dict) or not isinstance(data.get("source"), str):
-        _fail(where, "data", "an object with a 'source' string", data)
+    if not isinstance(data, dict) or not isinstance(data.get("train"), dict):
+        _fail(where, "data", "an object with a 'train' part", data)
     for part in ("train", "validation", "test"):
         value = data.get(part)
         if value is None:
             continue
-        if (not isinstance(value, dict) or not _is_int(value.get("images")) or value["images"] < 0
+        if (not isinstance(value, dict) or not isinstance(value.get("name"), str)
+                or not _is_int(value.get("images")) or value["images"] < 0
                 or not isinstance(value.get("sha256"), str) or len(value["sha256"]) != 64):
-            _fail(where, "data." + part, "null or {\"images\": N, \"sha256\": 64 hex digits}", value)
+            _fail(where, "data." + part, "null or {\"name\", \"images\", \"sha256\": 64 hex digits}", value)
 
 
 def _check_history(where, history):
@@ -192,7 +194,7 @@ def describe_run(k, run):
     for part in ("train", "validation", "test"):
         if data.get(part):
             lines.append("  %-10s %6d images of %s, sha256 %s" % (
-                part, data[part]["images"], data["source"], data[part]["sha256"][:16]))
+                part, data[part]["images"], data[part]["name"], data[part]["sha256"][:16]))
     for epoch in run["history"]:
         measured = ["%s %s" % (name, _percent(epoch.get(name + "_accuracy")))
                     for name in ("train", "validation", "test") if epoch.get(name + "_accuracy") is not None]
