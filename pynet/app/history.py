@@ -11,7 +11,9 @@ A ``History`` holds
 - ``kept_epoch``: the epoch whose weights the run kept (``None`` before any ended);
 - ``test_accuracy``: the test accuracy of the kept weights when the test set was
   evaluated once at the end (else ``None``);
-- ``stopped_early``: whether Ctrl-C (or ``stop``) ended the run before its last epoch did.
+- ``stopped_early``: whether Ctrl-C (or ``stop``) ended the run before its last epoch did;
+  ``stopped_at``: then ``(epoch, samples trained in it, samples in it)`` (the counts
+  are ``None`` when it stopped while measuring).
 """
 
 ACCURACIES = ("train_accuracy", "validation_accuracy", "test_accuracy")
@@ -24,6 +26,7 @@ class History:
         self.kept_epoch = None
         self.test_accuracy = None
         self.stopped_early = False
+        self.stopped_at = None
 
     def __repr__(self):
         return "History(%d epochs, %d loss points%s)" % (

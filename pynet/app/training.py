@@ -282,6 +282,7 @@ def _run(network, backend, run, trained_on, held_out, test_set, epochs, test_eac
                                            _RunningLoss(history, epoch, len(order), bar), jitter)
             bar.close()
             if stop.requested:
+                history.stopped_at = (epoch, done, len(order))
                 break
             measured = {"epoch": epoch, "loss": total_loss / done, "learning_rate": rate}
             if train_accuracy:
@@ -302,7 +303,9 @@ def _run(network, backend, run, trained_on, held_out, test_set, epochs, test_eac
                 network.learning_rate = network.learning_rate * lr_decay
     except KeyboardInterrupt:  # a second Ctrl-C, between two steps
         stop.requested = True
-    history.stopped_early = bool(stop.requested)
+        if history.stopped_at is None:
+            history.stopped_at = (len(history.epochs), None, None)
+    history.stopped_early = bool(stop.requested) and len(history.epochs) < epochs
     if history.stopped_early and (not history.epochs or len(history.running_loss) > 0
                                   and history.running_loss[-1][0] > len(history.epochs)):
         history.kept_epoch = None  # the weights are those of an unfinished epoch
@@ -310,7 +313,7 @@ def _run(network, backend, run, trained_on, held_out, test_set, epochs, test_eac
         network.set_weights(best[2], best[3])
         network.learning_rate = best[4]
         history.kept_epoch = best[1]
-    if test_set is not None and not history.stopped_early:
+    if test_set is not None and not stop.requested and history.kept_epoch is not None:
         if test_each_epoch:
             history.test_accuracy = history.epochs[history.kept_epoch - 1].get("test_accuracy")
         else:
