@@ -1,9 +1,10 @@
 """The ``pynet`` command: train on MNIST, evaluate, query, back query, download.
 
     pynet train [--data DATA] [--hidden 200[,100]] [--lr 0.1] [--epochs 5] ...
-    pynet evaluate model.json [--data DATA] [--json]
+    pynet info model.json [--json]
+    pynet evaluate model.json [--data DATA] [--json] [--misclassified FILE.png]
     pynet query model.json IMAGE
-    pynet backquery model.json --out DIR
+    pynet backquery model.json [--out DIR] [--grid FILE.png]
     pynet download [DIR]
 
 Each command is a module of ``pynet.app.commands`` with ``add_parser(commands)`` and
@@ -31,11 +32,12 @@ import argparse
 import sys
 
 from .. import __version__
-from .commands import backquery, download, evaluate, query, train
+from .commands import backquery, download, evaluate, info, query, train
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UserError, describe
 
 #: the commands, in the order ``pynet --help`` lists them
-COMMANDS = {"train": train, "evaluate": evaluate, "query": query, "backquery": backquery, "download": download}
+COMMANDS = {"train": train, "info": info, "evaluate": evaluate, "query": query, "backquery": backquery,
+            "download": download}
 
 
 class _Parser(argparse.ArgumentParser):

@@ -10,7 +10,8 @@ trained by ``pynet.app.training.train`` (and so by ``pynet train``). A run says
   weights), ``resumed`` (whether it continued a trained model), ``layer_sizes``,
   ``rule``, ``bias``, ``learning_rate`` (at the start of the run), ``lr_decay``,
   ``epochs`` (asked for), ``shuffle``, ``augment`` (``null``, or the copies per image
-  and the jitter's bounds), ``keep`` (``last`` or ``best``);
+  and the jitter's bounds), ``keep`` (``last`` or ``best``), ``chunk`` (samples per
+  ``train_many`` call: the losses are means over chunks);
 - on what: ``data``: for ``train``, ``validation`` (the last training images, held
   out) and ``test`` (``null`` when not used), the data's ``name``, the number of
   ``images`` and the ``sha256`` of what was read (the images' pixel bytes, then their
@@ -28,10 +29,15 @@ import datetime
 import hashlib
 import math
 import platform
+import struct
 
 from .. import __version__
 
 KEEP = ("last", "best")
+#: the fields of a run that say where and when it ran: all the others are the same for the
+#: same command and seed on either backend (and so are the weights, bit for bit)
+MACHINE_FIELDS = ("python", "backend", "kernels", "date", "wall_seconds")
+MACHINE_EPOCH_FIELDS = ("seconds",)
 AUGMENT_FIELDS = ("copies", "shift", "rotate", "scale", "shear")
 
 
@@ -43,6 +49,25 @@ def data_summary(dataset):
     digest.update(dataset.images)
     digest.update(dataset.labels)
     return {"name": dataset.name, "images": len(dataset), "sha256": digest.hexdigest()}
+
+
+def reproducible_part(run):
+    """``run`` without its ``MACHINE_FIELDS`` (and each epoch without its ``seconds``)."""
+    kept = {key: value for key, value in run.items() if key not in MACHINE_FIELDS}
+    if isinstance(kept.get("history"), list):
+        kept["history"] = [{key: value for key, value in epoch.items() if key not in MACHINE_EPOCH_FIELDS}
+                           if isinstance(epoch, dict) else epoch for epoch in kept["history"]]
+    return kept
+
+
+def weights_sha256(network):
+    """The SHA-256 of a network's weights, then its biases, as little-endian IEEE doubles, row by row:
+    equal for equal weights, whichever backend or file holds them."""
+    digest = hashlib.sha256()
+    weights, biases = network.get_weights(), network.get_biases()
+    for row in [row for W in weights for row in W] + biases:
+        digest.update(struct.pack("<%dd" % len(row), *row))
+    return digest.hexdigest()
 
 
 def runtime():
@@ -193,8 +218,9 @@ def describe_run(k, run):
     data = run["data"]
     for part in ("train", "validation", "test"):
         if data.get(part):
-            lines.append("  %-10s %6d images of %s, sha256 %s" % (
-                part, data[part]["images"], data[part]["name"], data[part]["sha256"][:16]))
+            lines.append("  %-10s %6d images of %s%s, sha256 %s" % (
+                part, data[part]["images"], data[part]["name"], ", the last ones held out" if part == "validation"
+                else "", data[part]["sha256"][:16]))
     for epoch in run["history"]:
         measured = ["%s %s" % (name, _percent(epoch.get(name + "_accuracy")))
                     for name in ("train", "validation", "test") if epoch.get(name + "_accuracy") is not None]
@@ -208,6 +234,25 @@ def describe_run(k, run):
         ending += ", stopped early"
     lines.append("  %s; %.1f s" % (ending, run["wall_seconds"]))
     return lines
+
+
+def summarise(runs):
+    """One line about a model's record: how many runs and epochs, and the last run's result."""
+    if not runs:
+        return "no training record"
+    try:
+        for k, run in enumerate(runs):
+            check_run(run, k)
+    except ValueError:
+        return "%d run%s in the training record (see 'pynet info')" % (len(runs), "" if len(runs) == 1 else "s")
+    last = runs[-1]
+    epochs = sum(len(run["history"]) for run in runs)
+    text = "trained in %d run%s, %d epoch%s in all; the last on %s, seed %d, %s backend" % (
+        len(runs), "" if len(runs) == 1 else "s", epochs, "" if epochs == 1 else "s", last["date"], last["seed"],
+        last["backend"])
+    if last["test_accuracy"] is not None:
+        text += ", test accuracy %s then" % _percent(last["test_accuracy"])
+    return text
 
 
 def describe(runs):

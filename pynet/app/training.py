@@ -42,12 +42,19 @@ from .history import History
 from .metrics import accuracy
 from .mnist import CLASSES, Dataset
 
-DEFAULT_CHUNK = {"pure": 1, "fast": 1000}  # samples per train_many call
+DEFAULT_CHUNK = 1000  # samples per train_many call, at most
 LOSS_POINTS = 50  # running-loss points per epoch, at least
 
 
 def layers(sizes):
     return "-".join(str(n) for n in sizes)
+
+
+def chunk_size(chunk, samples):
+    """Samples per ``train_many`` call: ``chunk`` (default ``DEFAULT_CHUNK``), but no more than
+    ``1/LOSS_POINTS`` of an epoch of ``samples``. The same on both backends, so that they report
+    the same losses to the last bit (a chunk's loss is the mean of its samples')."""
+    return max(1, min(chunk or DEFAULT_CHUNK, int(math.ceil(samples / float(LOSS_POINTS)))))
 
 
 def draw_seed():
@@ -226,8 +233,8 @@ def train(network, train_set, *, epochs=1, validation=0, test_set=None, test_eac
 
     See the module's description. ``seed`` (drawn when None, and recorded) orders the
     shuffling and the jitter; ``lr_decay`` multiplies the learning rate after every epoch
-    but the last; ``chunk`` is the samples per ``train_many`` call (cut smaller where
-    needed for the running loss, which has at least 50 points per epoch);
+    but the last; ``chunk`` is the samples per ``train_many`` call (see ``chunk_size``: the
+    running loss has at least 50 points per epoch);
     ``on_epoch(history)`` is called after each finished epoch; ``progress(total, what)``
     makes an object with ``update(done, loss)`` and ``close()`` (e.g. a
     ``pynet.app.progress.Progress``); ``stop`` is an object with ``requested`` and
@@ -245,8 +252,8 @@ def train(network, train_set, *, epochs=1, validation=0, test_set=None, test_eac
         lr_decay=lr_decay, epochs=epochs, shuffle=shuffle, keep=keep, train=trained_on, validation=held_out,
         test=test_set, augment=None if jitter is None else dict(
             copies=augment, shift=jitter.shift, rotate=jitter.rotate, scale=jitter.scale, shear=jitter.shear))
-    chunk = min(chunk or DEFAULT_CHUNK[backend.name],
-                max(1, int(math.ceil(len(trained_on) * (1 + augment) / float(LOSS_POINTS)))))
+    chunk = chunk_size(chunk, len(trained_on) * (1 + augment))
+    run["chunk"] = chunk
     if stop is None:
         from .progress import StopRequest
         what = "the current sample" if chunk == 1 else "the current chunk of %d samples" % chunk

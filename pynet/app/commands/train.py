@@ -11,7 +11,7 @@ from ..metrics import percent
 from ..mnist import CLASSES
 from ..options import add_backend, add_data, count, hidden_sizes, positive_float, positive_int
 from ..progress import Progress, StopRequest
-from ..training import DEFAULT_CHUNK, draw_seed, layers, train
+from ..training import chunk_size, draw_seed, layers, train
 
 NEW_MODEL_DEFAULTS = {"hidden": [100], "lr": 0.3, "rule": "seed", "bias": False}
 
@@ -48,7 +48,8 @@ def add_parser(commands):
     parser.add_argument("--test-limit", type=positive_int, default=None, metavar="N",
                         help="test on the first N test images only")
     parser.add_argument("--chunk", type=positive_int, default=None, metavar="N",
-                        help="samples per train_many call (default 1 for pure, 1000 for fast)")
+                        help="samples per train_many call, at most (default 1000, and never more than 1/50 of an "
+                             "epoch); Ctrl-C stops after the chunk in progress")
     add_backend(parser)
     parser.add_argument("--save", metavar="MODEL.json", help="write the trained model here")
     parser.add_argument("--plot", metavar="CURVE.svg|CURVE.png",
@@ -109,7 +110,7 @@ def run(args, out, err):
     out.write("seed %d\n" % seed)
     describe_start(out, args, network, backend, train_set, test_set)
     out.flush()
-    chunk = args.chunk or DEFAULT_CHUNK[backend.name]
+    chunk = chunk_size(args.chunk, (len(train_set) - args.validation) * (1 + args.augment))
     what = "the current sample" if chunk == 1 else "the current chunk of %d samples" % chunk
     with StopRequest(err, what) as stop:
         history = train(
