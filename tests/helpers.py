@@ -101,3 +101,17 @@ def bits(values):
 def snapshot(network):
     """Everything a failed call must leave alone, bit for bit."""
     return bits([network.get_weights(), network.get_biases()]), network.learning_rate, network.layer_sizes
+
+
+def reproducible_model(path):
+    """The model file at ``path`` as a dict, its training record without the fields that say
+    where and when each run ran (``pynet.app.record.MACHINE_FIELDS``): two runs of the same
+    command and seed give equal dicts, whichever backend, machine or time."""
+    import json
+
+    from pynet.app.record import reproducible_part
+
+    with open(str(path)) as f:
+        data = json.load(f)
+    data["training"] = [reproducible_part(run) for run in data.get("training", [])]
+    return data
