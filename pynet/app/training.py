@@ -240,8 +240,8 @@ def train(network, train_set, *, epochs=1, validation=0, test_set=None, test_eac
     ``pynet.app.progress.Progress``); ``stop`` is an object with ``requested`` and
     ``in_step`` (default: Ctrl-C asks to stop, ``pynet.app.progress.StopRequest``).
     """
-    _check(network, train_set, epochs, validation, test_set, keep, lr_decay, augment, seed)
     backend = backend_of(network)
+    _check(network, train_set, epochs, validation, test_set, keep, lr_decay, augment, seed)
     seed = draw_seed() if seed is None else seed
     trained_on, held_out = split_validation(train_set, validation)
     jitter = jitter_for(augment, seed, trained_on, jitter_bounds)
