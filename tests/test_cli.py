@@ -376,4 +376,5 @@ def test_ctrl_c_stops_and_still_saves(tmp_path):
     assert "Traceback" not in err
     assert NeuralNetwork.load(str(model)).layer_sizes == (784, 50, 10)
     assert "saved the model" in out
-    assert (tmp_path / "c.svg").exists()
+    assert "stopped early" in (tmp_path / "c.svg").read_text()  # the curve of what was measured, saying so
+    assert NeuralNetwork.load(str(model)).training[0]["stopped_early"] is True
