@@ -44,9 +44,9 @@ def test_train_returns_a_history_and_records_the_run(backend):
 def test_the_held_out_images_are_never_trained_on(backend):
     train_set, _ = small_sets()
     held_out = network_of(backend)
-    training.train(held_out, train_set, validation=50, train_accuracy=False, seed=1)
+    training.train(held_out, train_set, validation=50, train_accuracy=0, seed=1)
     head_only = network_of(backend)
-    training.train(head_only, train_set.head(150), train_accuracy=False, seed=1)
+    training.train(head_only, train_set.head(150), train_accuracy=0, seed=1)
     assert snapshot(held_out) == snapshot(head_only)
 
 
@@ -189,3 +189,20 @@ def test_stopping_with_keep_best_keeps_the_best_finished_epoch(backend):
                              on_epoch=lambda h: snapshots.append(snapshot(network)))
     assert history.stopped_early and len(history.epochs) == 2
     assert history.kept_epoch in (1, 2) and snapshot(network)[0] == snapshots[history.kept_epoch - 1][0]
+
+
+def test_train_accuracy_on_images_spread_over_the_training_set(backend):
+    from pynet.app.backend import Backend
+    from pynet.app.metrics import accuracy
+    train_set, _ = small_sets()
+    picked = training.spread(train_set, 8)
+    assert picked.labels == bytes(train_set.labels[k] for k in (0, 25, 50, 75, 100, 125, 150, 175))
+    assert training.spread(train_set, None) is train_set and training.spread(train_set, 0) is None
+    network = network_of(backend)
+    history = training.train(network, train_set, train_accuracy=8, seed=1)
+    correct, count = accuracy(network, Backend(backend), picked)
+    assert history.epochs[0]["train_accuracy"] == correct / 8 and history.record["train_accuracy_images"] == 8
+    history = training.train(network, train_set, train_accuracy=None, seed=1)
+    assert history.record["train_accuracy_images"] == 200
+    history = training.train(network, train_set, train_accuracy=0, seed=1)
+    assert "train_accuracy" not in history.epochs[0] and history.record["train_accuracy_images"] == 0

@@ -11,7 +11,8 @@ trained by ``pynet.app.training.train`` (and so by ``pynet train``). A run says
   ``rule``, ``bias``, ``learning_rate`` (at the start of the run), ``lr_decay``,
   ``epochs`` (asked for), ``shuffle``, ``augment`` (``null``, or the copies per image
   and the jitter's bounds), ``keep`` (``last`` or ``best``), ``chunk`` (samples per
-  ``train_many`` call: the losses are means over chunks);
+  ``train_many`` call: the losses are means over chunks), ``train_accuracy_images``
+  (how many of the images trained on, evenly spread, measure the train accuracy);
 - on what: ``data``: for ``train``, ``validation`` (the last training images, held
   out) and ``test`` (``null`` when not used), the data's ``name``, the number of
   ``images`` and the ``sha256`` of what was read (the images' pixel bytes, then their

@@ -13,7 +13,8 @@
 ``train`` holds out the last ``validation`` training images (never trained on),
 trains ``epochs`` passes over the rest (shuffled each epoch with ``shuffle``, with
 ``augment`` jittered copies of every image), measures after each epoch the accuracy
-on the images trained on (``train_accuracy``), on the held-out ones, and on
+on some of the images trained on (``train_accuracy`` of them, evenly spread; all
+with ``None``; none with 0), on the held-out ones, and on
 ``test_set`` when ``test_each_epoch`` asks (else the test set is evaluated once, at
 the end, on the weights kept), and keeps the last epoch's weights or, with
 ``keep="best"``, those of the epoch with the best validation accuracy. It returns a
@@ -42,8 +43,9 @@ from .history import History
 from .metrics import accuracy
 from .mnist import CLASSES, Dataset
 
-DEFAULT_CHUNK = 1000  # samples per train_many call, at most
+DEFAULT_CHUNK = 250  # samples per train_many call, at most
 LOSS_POINTS = 50  # running-loss points per epoch, at least
+TRAIN_ACCURACY = 1000  # training images whose accuracy is measured after each epoch, by default
 
 
 def layers(sizes):
@@ -86,6 +88,17 @@ def split_validation(dataset, count):
     return dataset.head(keep), held_out
 
 
+def spread(dataset, count):
+    """``count`` of ``dataset``'s images, evenly spread (all of them for ``None``; ``None`` for 0)."""
+    if count == 0:
+        return None
+    if count is None or count >= len(dataset):
+        return dataset
+    picked = [k * len(dataset) // count for k in range(count)]
+    return Dataset(dataset.pixels(picked), bytes([dataset.labels[k] for k in picked]), dataset.rows, dataset.cols,
+                   dataset.name)
+
+
 def jitter_for(augment, seed, dataset, bounds=None):
     """The ``Jitter`` of ``augment`` copies per image (``None`` for 0), seeded from ``seed``."""
     if not augment:
@@ -106,10 +119,12 @@ def _whole(value, name, least):
     return value
 
 
-def _check(network, train_set, epochs, validation, test_set, keep, lr_decay, augment, seed):
+def _check(network, train_set, epochs, validation, test_set, keep, lr_decay, augment, seed, train_accuracy):
     _whole(epochs, "epochs", 1)
     _whole(validation, "validation", 0)
     _whole(augment, "augment", 0)
+    if train_accuracy is not None:
+        _whole(train_accuracy, "train_accuracy", 0)
     if seed is not None:
         _whole(seed, "seed", 0)
     if keep not in record.KEEP:
@@ -227,7 +242,7 @@ def _measure(network, backend, dataset, progress, what):
 
 
 def train(network, train_set, *, epochs=1, validation=0, test_set=None, test_each_epoch=False, keep="last",
-          shuffle=False, seed=None, lr_decay=1.0, augment=0, jitter_bounds=None, train_accuracy=True,
+          shuffle=False, seed=None, lr_decay=1.0, augment=0, jitter_bounds=None, train_accuracy=TRAIN_ACCURACY,
           chunk=None, resumed=None, on_epoch=None, progress=None, stop=None):
     """Train ``network`` on ``train_set`` (a ``pynet.app.mnist.Dataset``); returns a ``History``.
 
@@ -241,9 +256,10 @@ def train(network, train_set, *, epochs=1, validation=0, test_set=None, test_eac
     ``in_step`` (default: Ctrl-C asks to stop, ``pynet.app.progress.StopRequest``).
     """
     backend = backend_of(network)
-    _check(network, train_set, epochs, validation, test_set, keep, lr_decay, augment, seed)
+    _check(network, train_set, epochs, validation, test_set, keep, lr_decay, augment, seed, train_accuracy)
     seed = draw_seed() if seed is None else seed
     trained_on, held_out = split_validation(train_set, validation)
+    measured_on = spread(trained_on, train_accuracy)
     jitter = jitter_for(augment, seed, trained_on, jitter_bounds)
     if resumed is None:
         resumed = bool(network.training)
@@ -254,6 +270,7 @@ def train(network, train_set, *, epochs=1, validation=0, test_set=None, test_eac
             copies=augment, shift=jitter.shift, rotate=jitter.rotate, scale=jitter.scale, shear=jitter.shear))
     chunk = chunk_size(chunk, len(trained_on) * (1 + augment))
     run["chunk"] = chunk
+    run["train_accuracy_images"] = 0 if measured_on is None else len(measured_on)
     if stop is None:
         from .progress import StopRequest
         what = "the current sample" if chunk == 1 else "the current chunk of %d samples" % chunk
@@ -262,12 +279,12 @@ def train(network, train_set, *, epochs=1, validation=0, test_set=None, test_eac
         stopper = contextlib.nullcontext(stop)
     with stopper as stop:
         return _run(network, backend, run, trained_on, held_out, test_set, epochs, test_each_epoch, keep,
-                    shuffle, seed, lr_decay, augment, jitter, train_accuracy, chunk, on_epoch,
+                    shuffle, seed, lr_decay, augment, jitter, measured_on, chunk, on_epoch,
                     progress or _no_progress, stop)
 
 
 def _run(network, backend, run, trained_on, held_out, test_set, epochs, test_each_epoch, keep, shuffle, seed,
-         lr_decay, augment, jitter, train_accuracy, chunk, on_epoch, progress, stop):
+         lr_decay, augment, jitter, measured_on, chunk, on_epoch, progress, stop):
     """The epochs of ``train``, its arguments checked and prepared."""
     history = History()
     history.record = run
@@ -292,8 +309,8 @@ def _run(network, backend, run, trained_on, held_out, test_set, epochs, test_eac
                 history.stopped_at = (epoch, done, len(order))
                 break
             measured = {"epoch": epoch, "loss": total_loss / done, "learning_rate": rate}
-            if train_accuracy:
-                measured["train_accuracy"] = _measure(network, backend, trained_on, progress, "train accuracy")
+            if measured_on is not None:
+                measured["train_accuracy"] = _measure(network, backend, measured_on, progress, "train accuracy")
             if held_out is not None:
                 measured["validation_accuracy"] = _measure(network, backend, held_out, progress, "validation")
                 if best is None or measured["validation_accuracy"] > best[0]:

@@ -11,7 +11,7 @@ from ..metrics import percent
 from ..mnist import CLASSES
 from ..options import add_backend, add_data, count, hidden_sizes, positive_float, positive_int
 from ..progress import Progress, StopRequest
-from ..training import chunk_size, draw_seed, layers, train
+from ..training import TRAIN_ACCURACY, chunk_size, draw_seed, layers, train
 
 NEW_MODEL_DEFAULTS = {"hidden": [100], "lr": 0.3, "rule": "seed", "bias": False}
 
@@ -45,10 +45,13 @@ def add_parser(commands):
                         help="train on the first N training images only")
     train_options.add_validation(parser)
     train_options.add_augmentation(parser)
+    parser.add_argument("--train-accuracy", type=count, default=TRAIN_ACCURACY, metavar="N",
+                        help="measure the accuracy on N of the images trained on, evenly spread, after each "
+                             "epoch (default %d; 0: not at all)" % TRAIN_ACCURACY)
     parser.add_argument("--test-limit", type=positive_int, default=None, metavar="N",
                         help="test on the first N test images only")
     parser.add_argument("--chunk", type=positive_int, default=None, metavar="N",
-                        help="samples per train_many call, at most (default 1000, and never more than 1/50 of an "
+                        help="samples per train_many call, at most (default 250, and never more than 1/50 of an "
                              "epoch); Ctrl-C stops after the chunk in progress")
     add_backend(parser)
     parser.add_argument("--save", metavar="MODEL.json", help="write the trained model here")
@@ -117,7 +120,7 @@ def run(args, out, err):
             network, train_set, epochs=args.epochs, validation=args.validation, test_set=test_set,
             test_each_epoch=args.test_each_epoch, keep=args.keep, shuffle=args.shuffle, seed=seed,
             lr_decay=args.lr_decay, augment=args.augment, jitter_bounds=train_options.jitter_bounds(args),
-            chunk=chunk, resumed=bool(args.resume), stop=stop,
+            chunk=chunk, resumed=bool(args.resume), stop=stop, train_accuracy=args.train_accuracy,
             on_epoch=lambda history: report_epoch(out, history, args.epochs, test_set),
             progress=lambda total, prefix: Progress(err, total, prefix, not args.quiet))
     report_end(out, err, history, test_set)
