@@ -174,3 +174,14 @@ def test_backquery_grid_has_ten_cells_in_a_row():
     for label in range(10):
         assert (25 * label,) * 3 in row
     assert width >= 10 * 28 * 3
+
+
+def test_the_kept_epoch_is_marked_when_it_is_not_the_last():
+    h = history(epochs=4)
+    h.kept_epoch = 2
+    root = ET.fromstring(plot.curve_svg(h))
+    kept = [el for el in root.iter(SVG + "line") if el.get("class") == "kept"]
+    train = [(float(c.get("cx"))) for c in root.iter(SVG + "circle") if c.get("class") == "train"]
+    assert len(kept) == 1 and float(kept[0].get("x1")) == train[1]
+    assert not [el for el in ET.fromstring(plot.curve_svg(history(epochs=4))).iter() if el.get("class") == "kept"]
+    assert (110, 110, 110) in {p for row in rgb_png(plot.curve_png(h))[2] for p in row}

@@ -4,6 +4,7 @@ from .canvas import BLACK, Canvas
 from .font import text_width
 
 GRID = (228, 228, 228)
+KEPT = (110, 110, 110)
 SCALE = 2  # text: the 5x7 font drawn at twice its size
 
 
@@ -31,6 +32,10 @@ def render(layout):
     canvas.line(left, bottom, right, bottom, BLACK)
     canvas.line(left, top, left, bottom, BLACK)
     canvas.line(right, top, right, bottom, BLACK)
+    if layout.kept_x is not None:
+        for y in range(top, bottom, 8):
+            canvas.line(layout.kept_x, y, layout.kept_x, min(y + 3, bottom), KEPT)
+        canvas.text(layout.kept_x, top - 10 - 7 * SCALE // 2, "kept", KEPT, 1 + SCALE // 2, "centre")
     if layout.loss_line:
         canvas.polyline(layout.loss_line, (31, 119, 180), 1)
     for name, colour, points in layout.accuracies:

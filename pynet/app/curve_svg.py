@@ -38,6 +38,11 @@ def render(layout):
                  % (mid_y, layout.loss_label))
     parts.append('<text class="axis" transform="translate(%d %.1f) rotate(90)" text-anchor="middle">%s</text>'
                  % (layout.width - 22, mid_y, layout.accuracy_label))
+    if layout.kept_x is not None:
+        parts.append('<line class="kept" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#888888" '
+                     'stroke-dasharray="4 4"/>' % (layout.kept_x, top, layout.kept_x, bottom))
+        parts.append('<text class="kept" x="%.1f" y="%d" text-anchor="middle" fill="#666666">kept</text>'
+                     % (layout.kept_x, top - 6))
     if layout.loss_line:
         points = " ".join("%.1f,%.1f" % p for p in layout.loss_line)
         parts.append('<polyline class="loss" points="%s" fill="none" stroke="%s" stroke-width="1.5"/>'

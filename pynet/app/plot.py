@@ -55,7 +55,8 @@ class Layout:
     ``box`` is the plot area ``(left, top, right, bottom)``; ``x_ticks``, ``loss_ticks``
     and ``accuracy_ticks`` are ``(pixel, label)`` pairs; ``loss_line`` is the running
     loss as points; ``accuracies`` lists ``(name, colour, points)``; ``legend`` lists
-    ``(name, colour)`` of the series drawn; ``note`` is a line of text or ''.
+    ``(name, colour)`` of the series drawn; ``note`` is a line of text or ''; ``kept_x``
+    marks the epoch whose weights were kept, when it is not the last (else None).
     """
 
     def __init__(self, history, title):
@@ -85,6 +86,8 @@ class Layout:
         self.loss_line = [(x_of(p), y_of(loss, loss_ticks)) for p, loss in running]
         self.accuracies = [(name, colour, [(x_of(e), y_of(100.0 * a, accuracy_ticks)) for e, a in points])
                            for name, colour, points in measured if points]
+        kept = history.kept_epoch
+        self.kept_x = x_of(kept) if kept is not None and kept != len(history.epochs) else None
         self.legend = ([LOSS] if running else []) + [(name, colour) for name, colour, _ in self.accuracies]
         notes = []
         if history.stopped_early:
