@@ -9,7 +9,6 @@ import struct
 import subprocess
 import sys
 from array import array
-from pathlib import Path
 
 import pytest
 
@@ -303,13 +302,3 @@ def test_damaged_bundled_file_is_refused(tmp_path, monkeypatch):
     labels.unlink()
     with pytest.raises(ValueError, match="missing or damaged"):
         mnist.load()
-
-
-def test_importing_pynet_does_not_import_the_data_layer():
-    code = "import sys, pynet; print(sorted(m for m in sys.modules if m.startswith('pynet.')))"
-    import pynet
-    env = dict(os.environ, PYTHONPATH=str(Path(pynet.__file__).resolve().parents[1]))
-    out = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT.parent), env=env, check=True,
-                         stdout=subprocess.PIPE, universal_newlines=True, timeout=60).stdout
-    for module in ("pynet.app.mnist", "pynet.app.cli", "pynet.app.download", "pynet.app.images", "pynet.app.plot"):
-        assert module not in out

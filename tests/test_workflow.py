@@ -44,7 +44,8 @@ def model(tmp_path_factory):
 
 
 def test_a_drawn_seed_is_printed_first_and_repeats_the_run(tmp_path):
-    code, out, err = run_main(["train"] + SMALL + ["--shuffle", "--backend", "pure", "--save", str(tmp_path / "a.json")])
+    code, out, err = run_main(["train"] + SMALL + ["--shuffle", "--backend", "pure",
+                                                   "--save", str(tmp_path / "a.json")])
     assert code == 0, err
     first = out.splitlines()[0]
     assert first.startswith("seed ") and first.split()[1].isdigit()

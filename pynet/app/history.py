@@ -4,7 +4,7 @@ A ``History`` holds
 
 - ``running_loss``: ``(position, loss)`` pairs, ``position`` in epochs since the run
   began (``1.5`` is half-way through the second epoch) and ``loss`` the mean loss
-  (SPEC L1) of the samples trained since the pair before: many per epoch;
+  (L1 in docs/maths.md) of the samples trained since the pair before: many per epoch;
 - ``epochs``: one dict per finished epoch, ``{"epoch", "loss", "learning_rate",
   "seconds"}`` and, where they were measured, ``"train_accuracy"``,
   ``"validation_accuracy"``, ``"test_accuracy"`` (fractions from 0 to 1);

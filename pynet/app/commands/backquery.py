@@ -13,7 +13,7 @@ from ..options import add_backend, positive_int
 
 def add_parser(commands):
     back = commands.add_parser("backquery", help="draw what the network imagines for each label",
-                               description="Run the network backwards (docs/maths.md, Q1-Q4) from each label's "
+                               description="Run the network backwards ((Q1)-(Q4) in docs/maths.md) from each label's "
                                            "target vector, and write the imagined inputs: one picture of all "
                                            "ten with --grid, a PNG file per label with --out.")
     back.add_argument("model", metavar="MODEL.json")
