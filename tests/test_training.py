@@ -206,3 +206,26 @@ def test_train_accuracy_on_images_spread_over_the_training_set(backend):
     assert history.record["train_accuracy_images"] == 200
     history = training.train(network, train_set, train_accuracy=0, seed=1)
     assert "train_accuracy" not in history.epochs[0] and history.record["train_accuracy_images"] == 0
+
+
+class StopWhileMeasuring:
+    """Asks to stop once the network is queried after training has begun (as Ctrl-C while testing)."""
+
+    requested = False
+    in_step = False
+
+
+def test_a_stop_while_measuring_skips_the_test_and_keeps_the_epoch(backend, monkeypatch):
+    train_set, test_set = small_sets()
+    network = network_of(backend)
+    stop = StopWhileMeasuring()
+    real = training._measure
+
+    def measure(*args):
+        stop.requested = True
+        return real(*args)
+
+    monkeypatch.setattr(training, "_measure", measure)
+    history = training.train(network, train_set, epochs=3, test_set=test_set, seed=1, stop=stop)
+    assert history.stopped_early and history.stopped_at == (1, None, None)
+    assert len(history.epochs) == 1 and history.kept_epoch == 1 and history.test_accuracy is None

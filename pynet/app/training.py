@@ -329,7 +329,9 @@ def _run(network, backend, run, trained_on, held_out, test_set, epochs, test_eac
         stop.requested = True
         if history.stopped_at is None:
             history.stopped_at = (len(history.epochs), None, None)
-    history.stopped_early = bool(stop.requested) and len(history.epochs) < epochs
+    history.stopped_early = bool(stop.requested)
+    if history.stopped_early and history.stopped_at is None:  # Ctrl-C while measuring the last epoch
+        history.stopped_at = (len(history.epochs), None, None)
     if history.stopped_early and (not history.epochs or len(history.running_loss) > 0
                                   and history.running_loss[-1][0] > len(history.epochs)):
         history.kept_epoch = None  # the weights are those of an unfinished epoch
@@ -341,7 +343,11 @@ def _run(network, backend, run, trained_on, held_out, test_set, epochs, test_eac
         if test_each_epoch:
             history.test_accuracy = history.epochs[history.kept_epoch - 1].get("test_accuracy")
         else:
-            history.test_accuracy = _measure(network, backend, test_set, progress, "testing")
+            try:
+                history.test_accuracy = _measure(network, backend, test_set, progress, "testing")
+            except KeyboardInterrupt:  # a second Ctrl-C while testing: what was trained is kept all the same
+                history.stopped_early = True
+                history.stopped_at = (len(history.epochs), None, None)
     record.finish_run(run, history, time.monotonic() - started)
     network.training = network.training + [run]
     return history

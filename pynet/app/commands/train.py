@@ -173,7 +173,8 @@ def report_end(out, err, history, test_set):
         epoch, done, total = history.stopped_at
         where = ("in epoch %d after %d of %d samples" % (epoch, done, total) if done is not None
                  else "after epoch %d" % epoch)
-        err.write("pynet: stopped early, %s; keeping what was trained\n" % where)
+        err.write("pynet: stopped early, %s; keeping what was trained%s\n" % (
+            where, "" if history.test_accuracy is not None else " (the test set was not evaluated)"))
     run = history.record
     if run["keep"] == "best" and history.kept_epoch is not None:
         best = history.epochs[history.kept_epoch - 1]["validation_accuracy"]
