@@ -13,7 +13,8 @@ A ``History`` holds
   evaluated once at the end (else ``None``);
 - ``stopped_early``: whether Ctrl-C (or ``stop``) ended the run before its last epoch did;
   ``stopped_at``: then ``(epoch, samples trained in it, samples in it)`` (the counts
-  are ``None`` when it stopped while measuring).
+  are ``None`` when it stopped while measuring);
+- ``record``: the run's training record (``pynet.app.record``), once the run has ended.
 """
 
 ACCURACIES = ("train_accuracy", "validation_accuracy", "test_accuracy")
@@ -27,6 +28,7 @@ class History:
         self.test_accuracy = None
         self.stopped_early = False
         self.stopped_at = None
+        self.record = None
 
     def __repr__(self):
         return "History(%d epochs, %d loss points%s)" % (
