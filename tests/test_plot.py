@@ -4,9 +4,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from helpers import read_rgb_png as rgb_png
+
 from pynet.app import canvas, font, grids, plot
 from pynet.app.history import History
-from pynet.app.images import Image, decode_png
+from pynet.app.images import Image
 
 SVG = "{http://www.w3.org/2000/svg}"
 LOSS_BLUE = (31, 119, 180)
@@ -27,28 +29,6 @@ def history(epochs=3, per_epoch=50, validation=True, final_test=0.9, stopped=Fal
     h.test_accuracy = final_test if epochs else None
     h.stopped_early = stopped
     return h
-
-
-def rgb_png(data):
-    """``(width, height, pixels as (r, g, b) rows)`` of an 8-bit RGB PNG written by pynet."""
-    import struct
-    import zlib
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
-    assert (depth, colour) == (8, 2)
-    pos, idat = 8, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = 3 * width + 1
-    rows = []
-    for y in range(height):
-        line = raw[y * stride + 1:(y + 1) * stride]
-        rows.append([tuple(line[3 * x:3 * x + 3]) for x in range(width)])
-    return width, height, rows
 
 
 def test_nice_ticks_cover_the_range_in_round_steps():

@@ -1,28 +1,15 @@
 """The training workflow on the command line: seeds, records, validation, resume, pictures."""
 
-import io
 import json
-import sys
 
 import pytest
 
-from helpers import load_backend, reproducible_model
+from helpers import load_backend, reproducible_model, run_cli as run_main
 
 from pynet import NeuralNetwork
-from pynet.app import cli, images, record
+from pynet.app import images, record
 
 SMALL = ["--limit", "240", "--test-limit", "80", "--hidden", "12", "--quiet"]
-
-
-def run_main(argv):
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
-    try:
-        code = cli.main(argv)
-    finally:
-        sys.stdout, sys.stderr = saved
-    return code, out.getvalue(), err.getvalue()
 
 
 def one_error_line(text):
