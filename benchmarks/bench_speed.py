@@ -144,10 +144,16 @@ def peak_rss_mb():
 
 def worker(kind, folder, samples, pure_samples):
     """Answer one JSON line per command line on stdin: info, a timing, or the peak memory."""
-    contender = Contender(kind, read_data(folder), samples, pure_samples)
+    try:
+        contender = Contender(kind, read_data(folder), samples, pure_samples)
+    except ImportError as error:  # not installed for this interpreter: say so, and time nothing
+        contender = None
+        missing = "%s does not import (%s)" % (kind, error)
     for line in sys.stdin:
         command = json.loads(line)
-        if command["call"] == "info":
+        if contender is None:
+            answer = {"error": missing}
+        elif command["call"] == "info":
             answer = contender.info()
         elif command["call"] == "peak":
             answer = {"mb": peak_rss_mb()}
@@ -220,7 +226,10 @@ def start_workers(args, folder, cwd):
         try:
             info = process.ask(call="info")
         except (RuntimeError, ValueError) as error:
-            print("%s left out: %s" % (name, error), file=sys.stderr)
+            info = {"error": str(error)}
+        if "error" in info:
+            print("%s left out: %s" % (name, info["error"]), file=sys.stderr)
+            process.close()
             continue
         process.info = info
         workers.append(process)
