@@ -6,12 +6,13 @@ blocks) and the arithmetic (Cython kernels, run without the GIL) differ. A model
 saved by either backend loads in the other.
 
 ``scale_pixels(pixels)`` is ``pynet.app.mnist.scale_pixels`` (MNIST bytes to float64
-inputs) in compiled code.
+inputs) in compiled code, and ``transform_image`` the sampling of ``pynet.app.augment``.
 
 ``KERNELS`` names the compiled kernels in use: ``"portable"`` (any CPU of the platform),
-``"avx2"`` (x86-64 CPUs with AVX2; chosen at import where built and supported) or
-``"native"`` (built with ``PYNET_NATIVE=1`` for the building machine). All give the
-same bits. ``PYNET_FAST_KERNELS=portable`` in the environment forces the portable ones.
+``"avx512"`` or ``"avx2"`` (x86-64 CPUs with AVX-512F, AVX2; the widest built and
+supported is chosen at import) or ``"native"`` (built with ``PYNET_NATIVE=1`` for the
+building machine). All give the same bits. ``PYNET_FAST_KERNELS`` in the environment
+forces one: ``portable``, ``avx2`` or ``avx512`` (see ``pynet_fast._select``).
 """
 
 try:
@@ -65,4 +66,5 @@ def scale_pixels(pixels):
         return _kernels.scale_pixels(bytes(pixels), PIXEL_SCALE)
 
 
-__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "transform_image", "KERNELS", "BACKEND", "__version__"]
+__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "transform_image", "KERNELS", "BACKEND",
+           "__version__"]
