@@ -2,12 +2,13 @@
 
 Everything but the numbers comes from ``pynet.base.NetworkBase``: the constructor,
 the checks, the seed's names, the model file and pickling. This class keeps the
-parameters in a ``Core`` of the compiled kernels in use (``_core``, ``_core_avx2`` or ``_core_avx512``,
-as ``pynet_fast._select`` chose) and overrides the entry points that can skip the
-Python-level checks: when the input is already in a form the compiled code checks completely (finite Python floats in lists or tuples, or C-contiguous
-float64 buffers such as ``array('d')``, memoryviews and numpy arrays), it goes
-straight to the kernels; anything else goes through ``NetworkBase``, so that it is
-converted, or refused with pynet's own error, exactly as in ``pynet``.
+parameters in a ``Core`` of the compiled kernels in use (``_core``, ``_core_avx2`` or
+``_core_avx512``, as ``pynet_fast._select`` chose) and overrides the entry points that
+can skip the Python-level checks: when the input is already in a form the compiled code
+checks completely (finite real numbers in lists or tuples, or C-contiguous float64
+buffers such as ``array('d')``, memoryviews and numpy arrays), it goes straight to the
+kernels; anything else goes through ``NetworkBase``, so that it is converted, or refused
+with pynet's own error, exactly as in ``pynet``.
 """
 
 import os
