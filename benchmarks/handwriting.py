@@ -15,7 +15,8 @@ Kinds:
   grey-paper   evenly lit grey paper, grey ink, 112 x 112
   small        a small digit (about 36 px high) far from the centre of 240 x 240 white
   marker       a thick, black marker stroke on white, 200 x 200
-  pencil       a thin grey pencil line on off-white paper with a little noise, 224 x 224
+  pencil       a grey pencil line 3 px wide (the digit thinned to its skeleton) on
+               off-white paper with a little noise, 224 x 224
 """
 
 import argparse
@@ -95,8 +96,42 @@ def marker(pixels, rng):
     return on_paper(ink, (200, 200), (30 + rng.randint(-10, 10), 30 + rng.randint(-10, 10)), 255, 0)
 
 
+def thin(mask, w, h):
+    """Zhang and Suen's thinning: ``mask`` (a list of 0/1, ``w x h``) worn down to lines one pixel wide."""
+    mask = list(mask)
+    changed = True
+    while changed:
+        changed = False
+        for step in (0, 1):
+            gone = []
+            for y in range(1, h - 1):
+                for x in range(1, w - 1):
+                    if not mask[y * w + x]:
+                        continue
+                    p = [mask[(y - 1) * w + x], mask[(y - 1) * w + x + 1], mask[y * w + x + 1],
+                         mask[(y + 1) * w + x + 1], mask[(y + 1) * w + x], mask[(y + 1) * w + x - 1],
+                         mask[y * w + x - 1], mask[(y - 1) * w + x - 1]]
+                    b = sum(p)
+                    a = sum(p[i] == 0 and p[(i + 1) % 8] == 1 for i in range(8))
+                    if step == 0:
+                        ok = p[0] * p[2] * p[4] == 0 and p[2] * p[4] * p[6] == 0
+                    else:
+                        ok = p[0] * p[2] * p[6] == 0 and p[0] * p[4] * p[6] == 0
+                    if 2 <= b <= 6 and a == 1 and ok:
+                        gone.append(y * w + x)
+            for i in gone:
+                mask[i] = 0
+            changed = changed or bool(gone)
+    return mask
+
+
 def pencil(pixels, rng):
-    ink = crisp(digit_image(pixels), 160).filter(ImageFilter.MinFilter(9)).filter(ImageFilter.GaussianBlur(0.7))
+    big = digit_image(pixels).resize((56, 56), Image.BICUBIC)
+    lines = thin([1 if v > 100 else 0 for v in big.getdata()], 56, 56)
+    line = Image.new("L", (56, 56))
+    line.putdata([255 * v for v in lines])
+    ink = line.resize((168, 168), Image.NEAREST).filter(ImageFilter.GaussianBlur(1.0))
+    ink = ink.point(lambda v: min(255, 2 * v))
     sheet = on_paper(ink, (224, 224), (32 + rng.randint(-12, 12), 32 + rng.randint(-12, 12)), 242, 120)
     return noisy(sheet, 5, rng)
 

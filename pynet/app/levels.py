@@ -172,13 +172,13 @@ def stroke_width(grid, w, h):
     return 2.0 * area / edge if edge else 0.0
 
 
-def _max_along(line, r):
-    n = len(line)
-    return [max(line[max(0, i - r):i + r + 1]) for i in range(n)]
+def _along(line, r, pick):
+    return [pick(line[max(0, i - r):i + r + 1]) for i in range(len(line))]
 
 
-def thicken(grid, w, h, r):
-    """``grid`` with every stroke ``r`` pixels wider on each side (a square maximum filter)."""
-    rows = [_max_along(grid[y * w:(y + 1) * w], r) for y in range(h)]
-    columns = [_max_along([rows[y][x] for y in range(h)], r) for x in range(w)]
+def widen(grid, w, h, r, pick=max):
+    """``grid`` with every stroke ``r`` pixels wider on each side (``pick=max``, a square
+    maximum filter) or narrower (``pick=min``)."""
+    rows = [_along(grid[y * w:(y + 1) * w], r, pick) for y in range(h)]
+    columns = [_along([rows[y][x] for y in range(h)], r, pick) for x in range(w)]
     return [columns[x][y] for y in range(h) for x in range(w)]

@@ -28,6 +28,7 @@ FIT = 20  # the digit's box, as in MNIST
 FRAME = 28
 CENTRE = 14.0  # MNIST's mean centre of mass, in pixel indices
 STROKE = 0.13  # MNIST's strokes are about an eighth of the digit's box wide
+THICK = 1.5  # strokes wider than this many times STROKE are worn down
 SPECK = 0.08  # specks lighter than this share of the largest piece of ink are removed
 
 
@@ -63,14 +64,7 @@ def _frame(grid, w, h):
     x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
     crop = [grid[y * w + x] for y in range(y0, y1) for x in range(x0, x1)]
-    wanted = STROKE * max(bw, bh)
-    r = int(round((wanted - levels.stroke_width(crop, bw, bh)) / 2))
-    if r > 0:  # a thin line (pencil) made as wide, for its size, as MNIST's pen
-        pad = [0.0] * r
-        crop = [0.0] * ((bw + 2 * r) * r) + [v for y in range(bh) for v in pad + crop[y * bw:(y + 1) * bw] + pad] \
-            + [0.0] * ((bw + 2 * r) * r)
-        bw, bh = bw + 2 * r, bh + 2 * r
-        crop = levels.thicken(crop, bw, bh, r)
+    crop, bw, bh = _even_stroke(crop, bw, bh)
     scale = FIT / max(bw, bh)
     fw, fh = max(1, int(round(bw * scale))), max(1, int(round(bh * scale)))
     fitted = resample(crop, bw, bh, fw, fh)
@@ -90,6 +84,34 @@ def _frame(grid, w, h):
                 if 0 <= tx < FRAME:
                     out[ty * FRAME + tx] = int(fitted[y * fw + x] + 0.5)
     return bytes(out)
+
+
+def _even_stroke(crop, bw, bh):
+    """The cropped ink with its strokes made about as wide, for its size, as MNIST's pen.
+
+    A thin line (pencil) is widened all round; a very thick one (marker) is worn down
+    by half its excess. Returns the new ``(crop, width, height)``.
+    """
+    wanted = STROKE * max(bw, bh)
+    width = levels.stroke_width(crop, bw, bh)
+    if width < wanted:
+        r = int(round((wanted - width) / 2))
+        if r < 1:
+            return crop, bw, bh
+        pad = [0.0] * r
+        blank = [0.0] * ((bw + 2 * r) * r)
+        crop = blank + [v for y in range(bh) for v in pad + crop[y * bw:(y + 1) * bw] + pad] + blank
+        bw, bh = bw + 2 * r, bh + 2 * r
+        return levels.widen(crop, bw, bh, r, max), bw, bh
+    r = int(round((width - THICK * wanted) / 4))
+    if r < 1:
+        return crop, bw, bh
+    worn = levels.widen(crop, bw, bh, r, min)
+    box = _ink_box(worn, bw, bh)
+    if box is None:
+        return crop, bw, bh
+    x0, y0, x1, y1 = box
+    return [worn[y * bw + x] for y in range(y0, y1) for x in range(x0, x1)], x1 - x0, y1 - y0
 
 
 def _ink_box(grid, w, h):
