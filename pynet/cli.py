@@ -184,12 +184,9 @@ def build_parser():
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     _add_backend(evaluate)
 
-    query = commands.add_parser("query", help="the digit a model sees in a 28x28 PNG or PGM image",
-                                description="Classify one image. Dark-on-light images are inverted first.")
-    query.add_argument("model", metavar="MODEL.json")
-    query.add_argument("image", metavar="IMAGE", help="a PNG or PGM file, ideally 28x28 grayscale")
-    query.add_argument("--json", action="store_true", help="print one JSON object")
-    _add_backend(query)
+    from .app.commands import query as query_command, serve as serve_command
+    query_command.add_parser(commands)
+    serve_command.add_parser(commands)
 
     back = commands.add_parser("backquery", help="write what the network imagines for each label as PNGs",
                                description="Run the network backwards (SPEC Q1-Q4) from each label's "
@@ -625,31 +622,6 @@ def _percent(value):
 # -- query and back query ------------------------------------------------------------------------
 
 
-def query(args, out, err):
-    from . import images
-    backend = choose_backend(args.backend)
-    network = load_model(backend, args.model)
-    image = images.read_image(args.image)
-    side = _side(network.layer_sizes[0])
-    pixels, inverted = images.to_mnist(image, side)
-    outputs = network.query(mnist.scale_row(pixels))
-    digit = _argmax(outputs)
-    if args.json:
-        json.dump({"prediction": digit, "outputs": outputs, "inverted": inverted,
-                   "image": {"width": image.width, "height": image.height}}, out)
-        out.write("\n")
-        return EXIT_OK
-    notes = []
-    if (image.width, image.height) != (side, side):
-        notes.append("resized from %dx%d" % (image.width, image.height))
-    if inverted:
-        notes.append("dark on light, so inverted")
-    out.write("%s: %d%s\n" % (args.image, digit, " (%s)" % ", ".join(notes) if notes else ""))
-    for label, value in enumerate(outputs):
-        out.write("%3d  %.4f  %s\n" % (label, value, "#" * int(round(value * 40))))
-    return EXIT_OK
-
-
 def _side(inputs):
     side = int(round(inputs ** 0.5))
     if side * side != inputs:
@@ -708,7 +680,18 @@ def download(args, out, err):
     return EXIT_OK
 
 
-COMMANDS = {"train": train, "evaluate": evaluate, "query": query, "backquery": backquery, "download": download}
+def query(args, out, err):
+    from .app.commands import query as command
+    return command.run(args, out, err)
+
+
+def serve(args, out, err):
+    from .app.commands import serve as command
+    return command.run(args, out, err)
+
+
+COMMANDS = {"train": train, "evaluate": evaluate, "query": query, "backquery": backquery, "download": download,
+            "serve": serve}
 
 
 def main(argv=None):

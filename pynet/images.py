@@ -144,8 +144,10 @@ def _pillow_rows(stream, name, hint):
             gray = gray.reduce(max(gray.size) // hint)
     except ValueError:
         raise
-    except Exception as error:  # Pillow raises many kinds for a file it cannot read
-        raise ValueError("%s: not a picture that can be read (%s)" % (name, error))
+    except PillowImage.UnidentifiedImageError:
+        raise ValueError("%s: not a PNG or PGM image, nor any other format Pillow reads" % name)
+    except Exception as error:  # Pillow raises many kinds for a file it cannot decode
+        raise ValueError("%s: the picture cannot be decoded (%s: %s)" % (name, type(error).__name__, error))
     width, height = gray.size
     pixels = gray.tobytes()
     return width, height, (pixels[y * width:(y + 1) * width] for y in range(height))
@@ -176,12 +178,17 @@ def read(source, name=None):
 
 
 def read_small(source, side, name=None):
-    """The picture averaged down while it is read so that neither side exceeds ``side``."""
+    """The picture averaged down while it is read so that neither side exceeds ``side``.
+
+    Its ``source_size`` is the picture's ``(width, height)`` before (as Pillow decoded it).
+    """
     name = _name_of(source, name)
     stream, owned = _open_stream(source, name)
     try:
         width, height, rows = open_rows(stream, name, hint=side)
-        return shrink(width, height, rows, side)
+        small = shrink(width, height, rows, side)
+        small.source_size = (width, height)
+        return small
     finally:
         if owned:
             stream.close()
@@ -190,23 +197,21 @@ def read_small(source, side, name=None):
 # -- averaging down while reading ------------------------------------------------------
 
 
-def _boxes(n_in, n_out):
-    """Each output cell's span ``[lo, hi)`` in input coordinates."""
+def _spans(n_in, n_out):
+    """Each output cell's span ``[lo, hi)`` of the input, as whole index and fraction at each end."""
     scale = n_in / n_out
-    return [(o * scale, (o + 1) * scale) for o in range(n_out)]
+    spans = []
+    for o in range(n_out):
+        lo, hi = o * scale, min(n_in, (o + 1) * scale)
+        spans.append((int(lo), lo - int(lo), int(hi), hi - int(hi)))
+    return spans
 
 
 def _row_sums(row, spans):
     """The sum of ``row`` over each span: prefix sums read at fractional positions."""
-    prefix = [0]
-    prefix.extend(accumulate(row))
-    n = len(row)
-
-    def at(f):
-        i = int(f)
-        return prefix[i] if i >= n else prefix[i] + (f - i) * row[i]
-
-    return [at(hi) - at(lo) for lo, hi in spans]
+    prefix = list(accumulate(row, initial=0))
+    row = bytes(row) + b"\0"  # a span may end at the last pixel's far edge
+    return [prefix[i1] + f1 * row[i1] - prefix[i0] - f0 * row[i0] for i0, f0, i1, f1 in spans]
 
 
 def shrink(width, height, rows, side):
@@ -216,7 +221,7 @@ def shrink(width, height, rows, side):
         return Image(width, height, b"".join(rows))
     out_w = max(1, min(side, int(round(width / factor))))
     out_h = max(1, min(side, int(round(height / factor))))
-    spans = _boxes(width, out_w)
+    spans = _spans(width, out_w)
     scale_y = height / out_h
     area = (width / out_w) * scale_y
     sums = [[0.0] * out_w for _ in range(out_h)]
@@ -227,9 +232,7 @@ def shrink(width, height, rows, side):
         while o < out_h and o * scale_y < y + 1:
             share = min(y + 1, (o + 1) * scale_y) - max(y, o * scale_y)
             if share > 0:
-                target = sums[o]
-                for x in range(out_w):
-                    target[x] += across[x] * share
+                sums[o] = [total + value * share for total, value in zip(sums[o], across)]
             o += 1
         y += 1
     pixels = bytes(min(255, max(0, int(v / area + 0.5))) for line in sums for v in line)

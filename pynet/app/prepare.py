@@ -34,21 +34,33 @@ SPECK = 0.08  # specks lighter than this share of the largest piece of ink are r
 
 def prepare(picture, name=None):
     """The 28 x 28 ``Image`` (light digit on black) that the network reads for ``picture``."""
+    return prepare_with_notes(picture, name)[0]
+
+
+def prepare_with_notes(picture, name=None):
+    """``(image, notes)``: ``prepare``'s image, and a dict of what was found on the way:
+    ``width`` and ``height`` of the picture, ``inverted`` (it was ink on paper), ``ink``
+    (whether any ink was found)."""
     if isinstance(picture, images.Image):
         small = picture
         if max(small.width, small.height) > WORK_SIDE:
             small = images.shrink(small.width, small.height,
                                   (small.row(y) for y in range(small.height)), WORK_SIDE)
+        size = (picture.width, picture.height)
     else:
         small = images.read_small(picture, WORK_SIDE, name)
+        size = small.source_size
     w, h = small.width, small.height
     grid = [float(p) for p in small.pixels]
-    if levels.is_dark_on_light(grid, w, h):
+    inverted = levels.is_dark_on_light(grid, w, h)
+    if inverted:
         grid = [255.0 - v for v in grid]
     grid = levels.flatten(grid, w, h)
     grid = levels.stretch(grid)
     grid = levels.remove_specks(grid, w, h, SPECK)
-    return images.Image(FRAME, FRAME, _frame(grid, w, h))
+    pixels = _frame(grid, w, h)
+    notes = {"width": size[0], "height": size[1], "inverted": inverted, "ink": any(pixels)}
+    return images.Image(FRAME, FRAME, pixels), notes
 
 
 def digit_inputs(picture, name=None):
