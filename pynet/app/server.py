@@ -18,6 +18,7 @@ Each request is handled in its own thread; the network is only read, never chang
 
 import json
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -45,13 +46,13 @@ def model_summary(network):
     for label in range(classes):
         values = network.backquery(mnist.targets(label, classes))  # (Q1)-(Q4), in [0.01, 0.99]
         backquery.append([min(255, max(0, int((v - 0.01) / 0.98 * 255 + 0.5))) for v in values])
-    first = network.get_weights()[0]
+    first = network.get_weights()[0]  # W(1): one row per input, one column per hidden node
     weights = []
-    for row in first[:SHOWN_NODES]:
-        row = list(row)
-        top = max(abs(w) for w in row) or 1.0
-        weights.append([int(round(w / top * 127)) for w in row])
-    return {"sizes": sizes, "hidden": len(first), "backquery": backquery, "weights": weights}
+    for node in range(min(SHOWN_NODES, sizes[1])):
+        column = [row[node] for row in first]
+        top = max(abs(w) for w in column) or 1.0
+        weights.append([int(round(w / top * 127)) for w in column])
+    return {"sizes": sizes, "hidden": sizes[1], "backquery": backquery, "weights": weights}
 
 
 def answer(network, picture):
@@ -172,6 +173,12 @@ class Server(ThreadingHTTPServer):
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), Handler)
+
+    def handle_error(self, request, client_address):
+        """A client that goes away or stalls is not worth a traceback; anything else is."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self):

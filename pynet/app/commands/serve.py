@@ -1,5 +1,8 @@
 """``pynet serve MODEL``: a page to draw digits on, served on this computer."""
 
+import signal
+import threading
+
 from ...cli import UserError, choose_backend, load_model, _add_backend, _whole_number
 from .. import server as pages
 
@@ -35,10 +38,15 @@ def run(args, out, err):
     out.write("serving %s (%s) at %s ; stop with Ctrl-C\n" % (args.model, "-".join(map(str, network.layer_sizes)),
                                                             server.url))
     out.flush()
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:  # Ctrl-C stops it, even when it was started where SIGINT is ignored
+        before = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         out.write("stopped\n")
     finally:
         server.server_close()
+        if in_main:
+            signal.signal(signal.SIGINT, before)
     return 0
