@@ -31,8 +31,7 @@ from PIL import Image, ImageChops, ImageFilter
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import pynet  # noqa: E402
-from pynet import mnist  # noqa: E402
-from pynet.app import prepare  # noqa: E402
+from pynet.app import mnist, prepare  # noqa: E402
 
 KINDS = ["mnist", "photo", "photo-jpeg", "grey-paper", "small", "marker", "pencil"]
 

@@ -1,11 +1,17 @@
-"""Digits drawn as a person draws them on the page's pad, and a network that reads them.
+"""What the picture and page tests share: digits drawn as a person draws them on the
+page's pad, a network that reads them, and the environment for child processes.
 
 ``STROKES[d]`` is a list of strokes, each a list of ``(x, y)`` points on a 280 x 280 pad.
 """
 
+import io
 import math
+import os
+import sys
+from pathlib import Path
 
-from pynet import cli
+from pynet.app import cli
+from pynet.app.backend import choose_backend
 
 
 def _arc(cx, cy, rx, ry, start, stop, steps=24):
@@ -28,13 +34,11 @@ def train_model(path, quick=False):
 
     With ``pynet_fast`` built: 100 hidden nodes, 3 epochs; without it (pure Python), fewer.
     """
-    backend = cli.choose_backend("auto")
+    backend = choose_backend("auto")
     fast = backend.name == "fast"
     hidden, epochs = ("100", "3") if fast and not quick else ("40", "1")
     argv = ["train", "--hidden", hidden, "--lr", "0.1", "--epochs", epochs, "--shuffle", "--bias",
             "--seed", "1", "--save", str(path), "--quiet"]
-    import io
-    import sys
     saved = sys.stdout
     sys.stdout = io.StringIO()
     try:
@@ -42,3 +46,12 @@ def train_model(path, quick=False):
     finally:
         sys.stdout = saved
     return path
+
+
+def child_env():
+    """The environment for a child ``python``: the pynet under test (installed or not) first."""
+    import pynet
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(pynet.__file__).resolve().parents[1])]
+                                        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    return env

@@ -10,8 +10,8 @@ import shutil
 
 import pytest
 
-from pynet import NeuralNetwork, images, mnist
-from pynet.app import server
+from pynet import NeuralNetwork
+from pynet.app import images, mnist, server
 
 from digits import STROKES, train_model
 

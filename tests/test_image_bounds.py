@@ -6,16 +6,16 @@ must stay within memory proportional to what it makes plus a window of the file,
 refuse, naming the file, what is beyond ``images.MAX_PIXELS`` or ``images.MAX_ASPECT``.
 """
 
-import os
 import struct
 import subprocess
 import sys
 import zlib
-from pathlib import Path
 
 import pytest
 
-from pynet import images
+from pynet.app import images
+
+from digits import child_env
 
 resource = pytest.importorskip("resource", reason="address-space limits need the resource module (Unix)")
 
@@ -68,14 +68,6 @@ def png(width, height, depth=8, colour=0, rows=None, idat=None):
             idat = b"".join(packer.compress(rows(y)) for y in range(height)) + packer.flush()
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0))
             + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
-
-
-def child_env():
-    import pynet
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(pynet.__file__).resolve().parents[1])]
-                                        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    return env
 
 
 def limited():

@@ -2,20 +2,18 @@
 
 import http.client
 import json
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from pynet import NeuralNetwork, images, mnist
-from pynet.app import prepare, server
+from pynet import NeuralNetwork
+from pynet.app import images, mnist, prepare, server
 
-from digits import train_model
+from digits import child_env, train_model
 
 
 @pytest.fixture(scope="module")
@@ -148,17 +146,9 @@ def test_many_clients_at_once(running):
     assert all(status == 200 and guess == expected[k] for status, guess, k in results.values())
 
 
-def pynet_env():
-    import pynet
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(pynet.__file__).resolve().parents[1])]
-                                        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    return env
-
-
 def test_ctrl_c_stops_the_server_cleanly(model_path):
     process = subprocess.Popen([sys.executable, "-m", "pynet", "serve", str(model_path), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=pynet_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(),
                                universal_newlines=True)
     try:
         first = process.stdout.readline()

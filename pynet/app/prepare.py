@@ -20,8 +20,8 @@ pixels a side (read a row at a time, so memory is bounded whatever the file):
 6. place it in the 28 x 28 frame with its centre of mass at the centre, (14, 14).
 """
 
-from .. import images, mnist  # mnist: the pixel scale the training data uses
-from . import levels
+from .. import conventions  # the pixel scale the training data uses
+from . import images, levels
 
 WORK_SIDE = 256  # the picture is averaged down to this before the steps
 FIT = 20  # the digit's box, as in MNIST
@@ -65,7 +65,7 @@ def prepare_with_notes(picture, name=None):
 
 def digit_inputs(picture, name=None):
     """The network's 784 inputs for ``picture``: ``prepare`` scaled as MNIST's pixels are."""
-    return mnist.scale_row(prepare(picture, name).pixels)
+    return conventions.scale_row(prepare(picture, name).pixels)
 
 
 def _frame(grid, w, h):

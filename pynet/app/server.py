@@ -22,7 +22,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .. import mnist
+from .. import conventions
 from . import prepare
 
 MAX_BODY = 8 * 1024 * 1024  # bytes in a POST body
@@ -44,7 +44,7 @@ def model_summary(network):
     classes = sizes[-1]
     backquery = []
     for label in range(classes):
-        values = network.backquery(mnist.targets(label, classes))  # (Q1)-(Q4), in [0.01, 0.99]
+        values = network.backquery(conventions.targets(label, classes))  # (Q1)-(Q4), in [0.01, 0.99]
         backquery.append([min(255, max(0, int((v - 0.01) / 0.98 * 255 + 0.5))) for v in values])
     first = network.get_weights()[0]  # W(1): one row per input, one column per hidden node
     weights = []

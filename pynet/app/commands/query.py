@@ -2,9 +2,12 @@
 
 import json
 
-from ...cli import UserError, choose_backend, load_model, _add_backend, _argmax
-from ... import images, mnist
-from .. import prepare
+from ... import conventions
+from .. import images, prepare
+from ..backend import choose_backend, load_model
+from ..errors import EXIT_OK, UserError
+from ..metrics import argmax
+from ..options import add_backend
 
 SIDE = prepare.FRAME
 
@@ -24,7 +27,7 @@ def add_parser(subparsers):
                         help="also print the 28x28 the network read, as characters")
     parser.add_argument("--save-input", metavar="FILE.png",
                         help="write the 28x28 the network read as a PNG, to see why an answer is wrong")
-    _add_backend(parser)
+    add_backend(parser)
     return parser
 
 
@@ -40,15 +43,15 @@ def run(args, out, err):
             images.write_png(args.save_input, seen)
         except OSError as error:
             raise UserError("cannot write %s: %s" % (args.save_input, error.strerror or error))
-    outputs = list(network.query(mnist.scale_row(seen.pixels)))
-    digit = _argmax(outputs)
+    outputs = list(network.query(conventions.scale_row(seen.pixels)))
+    digit = argmax(outputs)
     if args.json:
         report = {"prediction": digit, "outputs": outputs, "inverted": notes["inverted"], "ink": notes["ink"],
                   "image": {"width": notes["width"], "height": notes["height"]},
                   "input": list(seen.pixels)}
         json.dump(report, out)
         out.write("\n")
-        return 0
+        return EXIT_OK
     said = ["%dx%d" % (notes["width"], notes["height"])]
     if notes["inverted"]:
         said.append("ink on paper, so inverted")
@@ -60,4 +63,4 @@ def run(args, out, err):
     if args.show:
         out.write("the %dx%d the network read:\n" % (SIDE, SIDE))
         out.write(images.as_text(seen) + "\n")
-    return 0
+    return EXIT_OK

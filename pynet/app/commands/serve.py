@@ -3,8 +3,10 @@
 import signal
 import threading
 
-from ...cli import UserError, choose_backend, load_model, _add_backend, _whole_number
 from .. import server as pages
+from ..backend import choose_backend, load_model
+from ..errors import EXIT_OK, UserError
+from ..options import add_backend, whole_number
 
 
 def add_parser(subparsers):
@@ -18,9 +20,9 @@ def add_parser(subparsers):
     parser.add_argument("--host", default="127.0.0.1",
                         help="the address to listen on (default 127.0.0.1: this computer only; "
                              "0.0.0.0 lets others on the network in)")
-    parser.add_argument("--port", type=_whole_number(0), default=8000, help="the port (default 8000; 0: any free one)")
+    parser.add_argument("--port", type=whole_number(0), default=8000, help="the port (default 8000; 0: any free one)")
     parser.add_argument("--log", action="store_true", help="print a line for every request")
-    _add_backend(parser)
+    add_backend(parser)
     return parser
 
 
@@ -49,4 +51,4 @@ def run(args, out, err):
         server.server_close()
         if in_main:
             signal.signal(signal.SIGINT, before)
-    return 0
+    return EXIT_OK

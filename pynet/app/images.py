@@ -25,7 +25,7 @@ import struct
 import zlib
 from itertools import accumulate
 
-from .app import pgm, png
+from . import pgm, png
 
 MAX_PIXELS = 1 << 24
 MAX_ASPECT = 20

@@ -25,7 +25,7 @@ import urllib.error
 import urllib.request
 import zlib
 
-from .mnist import IDX_NAMES
+from .mnist import IDX_NAMES, default_cache_dir  # noqa: F401 (default_cache_dir: part of this module's API)
 
 DEFAULT_MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -59,12 +59,6 @@ _CHUNK = 1 << 16
 
 class DownloadError(Exception):
     """No mirror gave a valid copy of a file; the message lists each mirror's failure."""
-
-
-def default_cache_dir():
-    """``$XDG_CACHE_HOME/pynet/mnist``, or ``~/.cache/pynet/mnist``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "pynet", "mnist")
 
 
 def mirrors_from_env(default=DEFAULT_MIRRORS):
