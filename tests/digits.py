@@ -55,3 +55,34 @@ def child_env():
     env["PYTHONPATH"] = os.pathsep.join([str(Path(pynet.__file__).resolve().parents[1])]
                                         + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     return env
+
+
+def _smooth(pixels, x, y):
+    """MNIST ``pixels`` (28 x 28) read at a fractional position, bilinearly; 0 outside."""
+    x0, y0 = int(math.floor(x)), int(math.floor(y))
+    total = 0.0
+    for yy, wy in ((y0, 1 - (y - y0)), (y0 + 1, y - y0)):
+        for xx, wx in ((x0, 1 - (x - x0)), (x0 + 1, x - x0)):
+            if 0 <= xx < 28 and 0 <= yy < 28:
+                total += pixels[yy * 28 + xx] * wx * wy
+    return total
+
+
+def photo_like(pixels, rng, size=(200, 160), digit=110, paper=228, ink=45, noise=8.0):
+    """A gray "photo" of MNIST ``pixels`` written on paper: the digit ``digit`` pixels high
+    somewhere off the centre, light falling off across the sheet and into a corner, noise."""
+    from pynet.app import images
+    w, h = size
+    left = rng.randint(0, w - digit)
+    top = rng.randint(0, h - digit)
+    tilt_x, tilt_y = rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3)
+    out = bytearray()
+    for y in range(h):
+        for x in range(w):
+            light = 0.85 + tilt_x * (x / w - 0.5) + tilt_y * (y / h - 0.5) - 0.4 * ((x / w - 1) ** 2 + (y / h - 1) ** 2) / 2
+            u = (x - left) * 28.0 / digit - 0.5
+            v = (y - top) * 28.0 / digit - 0.5
+            amount = min(1.0, max(0.0, (_smooth(pixels, u, v) - 60) / 120)) if -1 < u < 28 and -1 < v < 28 else 0.0
+            value = (paper * (1 - amount) + ink * amount) * light + rng.gauss(0, noise)
+            out.append(min(255, max(0, int(value))))
+    return images.Image(w, h, out)

@@ -31,8 +31,8 @@ def is_dark_on_light(grid, w, h):
     return light - paper < paper - dark
 
 
-def _block_floor(grid, w, h, size):
-    """A coarse grid: a low percentile (the paper, not the ink) of each ``size x size`` block."""
+def _block_level(grid, w, h, size, q):
+    """A coarse grid: the ``q`` percentile of each ``size x size`` block."""
     cw, ch = -(-w // size), -(-h // size)
     coarse = []
     for cy in range(ch):
@@ -41,7 +41,7 @@ def _block_floor(grid, w, h, size):
             for y in range(cy * size, min(h, (cy + 1) * size)):
                 values.extend(grid[y * w + cx * size:y * w + min(w, (cx + 1) * size)])
             values.sort()
-            coarse.append(_percentile(values, 0.25))
+            coarse.append(_percentile(values, q))
     return coarse, cw, ch
 
 
@@ -66,26 +66,40 @@ def _linear(n_out, n_coarse, size):
     return table
 
 
-def flatten(grid, w, h):
-    """``grid`` less the paper's local brightness, at least 0: uneven light made even.
+def paper(grid, w, h, light):
+    """The paper's local level at every pixel: uneven light, estimated.
 
-    The paper's brightness: each block's low percentile, the darkest of its neighbours
-    (so that a thick stroke filling a block does not count as paper), then a box blur
-    over the neighbours, interpolated back to every pixel.
+    Each block of about a twelfth of the picture gives a percentile that is paper, not
+    ink (high when the paper is ``light``, low when dark); each block then takes the
+    most paper-like of its neighbours (so that a thick stroke filling a block does not
+    count as paper) and the mean of its neighbours (a wide box blur), and the result is
+    interpolated back to every pixel, row by row.
     """
     size = max(1, -(-max(w, h) // CELLS))
-    coarse, cw, ch = _block_floor(grid, w, h, size)
-    coarse = _neighbours(coarse, cw, ch, min)
+    coarse, cw, ch = _block_level(grid, w, h, size, 0.75 if light else 0.25)
+    coarse = _neighbours(coarse, cw, ch, max if light else min)
     coarse = _neighbours(coarse, cw, ch, lambda near: sum(near) / len(near))
     across = _linear(w, cw, size)
     rows = [[coarse[cy * cw + a] * (1 - t) + coarse[cy * cw + b] * t for a, b, t in across]
             for cy in range(ch)]
     out = []
-    for y, (a, b, t) in enumerate(_linear(h, ch, size)):
-        upper, lower = rows[a], rows[b]
-        line = grid[y * w:(y + 1) * w]
-        out.extend(max(0.0, v - (u * (1 - t) + d * t)) for v, u, d in zip(line, upper, lower))
+    for a, b, t in _linear(h, ch, size):
+        out.extend(u * (1 - t) + d * t for u, d in zip(rows[a], rows[b]))
     return out
+
+
+def flatten(grid, w, h, light):
+    """The ink's strength at every pixel, 0 on paper, with uneven light made even.
+
+    Ink on light paper (``light``): light multiplies what paper and ink reflect, so the
+    ink's strength is the share of the paper's light it takes away, ``1 - v / paper``,
+    scaled to 255. A light digit on a dark ground (``light`` false, as MNIST): the ground
+    is taken away, ``v - paper``. Never below 0.
+    """
+    ground = paper(grid, w, h, light)
+    if light:
+        return [255.0 * (1.0 - v / p) if v < p else 0.0 for v, p in zip(grid, ground)]
+    return [v - p if v > p else 0.0 for v, p in zip(grid, ground)]
 
 
 def otsu(values):

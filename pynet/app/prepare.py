@@ -7,10 +7,11 @@ with Pillow). The steps, each on the picture averaged down to at most ``WORK_SID
 pixels a side (read a row at a time, so memory is bounded whatever the file):
 
 1. polarity: the border is the paper; if it is nearer the picture's light end than its
-   dark end, the picture is ink on paper and is inverted, so that ink is light;
-2. flatten uneven light: the paper's brightness is estimated locally (a low percentile of
-   each of about 12 x 12 blocks, the darkest of each block's neighbours, then a box blur
-   over them) and taken away;
+   dark end, the picture is ink on paper, and ink is made light on black;
+2. flatten uneven light: the paper's level is estimated locally (a percentile of each of
+   about 12 x 12 blocks, the most paper-like of each block's neighbours, then a box blur
+   over them) and the ink measured against it: the share of the paper's light that ink
+   takes away (ink on paper), or its height above the ground (a light digit on dark);
 3. levels: the paper's level and its noise from the median and the quartile, the ink's
    level from a high percentile of what Otsu's threshold calls ink; stretched so that
    paper is 0 and ink 255;
@@ -53,9 +54,7 @@ def prepare_with_notes(picture, name=None):
     w, h = small.width, small.height
     grid = [float(p) for p in small.pixels]
     inverted = levels.is_dark_on_light(grid, w, h)
-    if inverted:
-        grid = [255.0 - v for v in grid]
-    grid = levels.flatten(grid, w, h)
+    grid = levels.flatten(grid, w, h, light=inverted)  # ink light on black from here on
     grid = levels.stretch(grid)
     grid = levels.remove_specks(grid, w, h, SPECK)
     pixels = _frame(grid, w, h)
