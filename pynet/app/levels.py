@@ -89,16 +89,16 @@ def paper(grid, w, h, light):
 
 
 def flatten(grid, w, h, light):
-    """The ink's strength at every pixel, 0 on paper, with uneven light made even.
+    """The ink's strength at every pixel, 0 on paper, with uneven light made even: how
+    far each pixel is from the paper's local level, towards the ink (darker on ``light``
+    paper, lighter on a dark ground as in MNIST). Never below 0.
 
-    Ink on light paper (``light``): light multiplies what paper and ink reflect, so the
-    ink's strength is the share of the paper's light it takes away, ``1 - v / paper``,
-    scaled to 255. A light digit on a dark ground (``light`` false, as MNIST): the ground
-    is taken away, ``v - paper``. Never below 0.
+    A difference rather than a ratio: in dim corners a ratio would magnify the noise
+    and the estimate's errors as much as the ink.
     """
     ground = paper(grid, w, h, light)
     if light:
-        return [255.0 * (1.0 - v / p) if v < p else 0.0 for v, p in zip(grid, ground)]
+        return [p - v if v < p else 0.0 for v, p in zip(grid, ground)]
     return [v - p if v > p else 0.0 for v, p in zip(grid, ground)]
 
 

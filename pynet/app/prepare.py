@@ -10,8 +10,8 @@ pixels a side (read a row at a time, so memory is bounded whatever the file):
    dark end, the picture is ink on paper, and ink is made light on black;
 2. flatten uneven light: the paper's level is estimated locally (a percentile of each of
    about 12 x 12 blocks, the most paper-like of each block's neighbours, then a box blur
-   over them) and the ink measured against it: the share of the paper's light that ink
-   takes away (ink on paper), or its height above the ground (a light digit on dark);
+   over them) and the ink measured from it: how much darker than the paper (ink on
+   paper) or lighter than the ground (a light digit on dark) each pixel is;
 3. levels: the paper's level and its noise from the median and the quartile, the ink's
    level from a high percentile of what Otsu's threshold calls ink; stretched so that
    paper is 0 and ink 255;
