@@ -126,7 +126,7 @@ def thin(mask, w, h):
 
 def pencil(pixels, rng):
     big = digit_image(pixels).resize((56, 56), Image.BICUBIC)
-    lines = thin([1 if v > 100 else 0 for v in big.getdata()], 56, 56)
+    lines = thin([1 if v > 100 else 0 for v in big.tobytes()], 56, 56)
     line = Image.new("L", (56, 56))
     line.putdata([255 * v for v in lines])
     ink = line.resize((168, 168), Image.NEAREST).filter(ImageFilter.GaussianBlur(1.0))

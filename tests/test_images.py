@@ -249,3 +249,8 @@ def test_as_text():
 def test_enlarge():
     image = images.enlarge(Image(2, 1, b"\x01\x02"), 2)
     assert (image.width, image.height, image.pixels) == (4, 2, b"\x01\x01\x02\x02\x01\x01\x02\x02")
+
+
+def test_enlarge_refuses_to_pass_the_pixel_limit():
+    with pytest.raises(ValueError, match="enlarging 28x28 pixels 100000 times would pass the limit"):
+        images.enlarge(Image(28, 28, bytes(784)), 100000)

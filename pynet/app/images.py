@@ -291,6 +291,9 @@ def encode_pgm(image):
 
 def enlarge(image, factor):
     """``image`` made ``factor`` times wider and taller, each pixel a ``factor x factor`` block."""
+    if image.width * image.height * factor * factor > MAX_PIXELS:
+        raise ValueError("enlarging %dx%d pixels %d times would pass the limit of %d pixels"
+                         % (image.width, image.height, factor, MAX_PIXELS))
     w = image.width
     rows = []
     for y in range(image.height):
