@@ -13,7 +13,7 @@ import pytest
 from pynet import NeuralNetwork
 from pynet.app import images, mnist, server
 
-from digits import STROKES, train_model
+from digits import STROKES
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
@@ -40,9 +40,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    path = train_model(tmp_path_factory.mktemp("browser") / "model.json")
-    network = NeuralNetwork.load(str(path))
+def site(digit_model):
+    network = NeuralNetwork.load(str(digit_model))
     httpd = server.start(network)
     yield httpd, network
     httpd.shutdown()

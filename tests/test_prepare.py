@@ -9,7 +9,7 @@ from pynet import NeuralNetwork, conventions
 from pynet.app import images, levels, mnist, prepare
 from pynet.app.images import Image
 
-from digits import photo_like, train_model
+from digits import photo_like
 
 
 def bar(width, height, box, paper=255, ink=0):
@@ -32,8 +32,8 @@ def centre_of_mass(image):
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory):
-    return NeuralNetwork.load(str(train_model(tmp_path_factory.mktemp("prepare") / "model.json")))
+def network(digit_model):
+    return NeuralNetwork.load(str(digit_model))
 
 
 def test_a_digit_is_fitted_to_20_by_20_and_centred_by_mass():

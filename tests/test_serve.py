@@ -13,12 +13,12 @@ import pytest
 from pynet import NeuralNetwork
 from pynet.app import images, mnist, prepare, server
 
-from digits import child_env, train_model
+from digits import child_env
 
 
 @pytest.fixture(scope="module")
-def model_path(tmp_path_factory):
-    return train_model(tmp_path_factory.mktemp("serve") / "model.json", quick=True)
+def model_path(digit_model):
+    return digit_model
 
 
 @pytest.fixture(scope="module")
