@@ -254,3 +254,13 @@ def test_enlarge():
 def test_enlarge_refuses_to_pass_the_pixel_limit():
     with pytest.raises(ValueError, match="enlarging 28x28 pixels 100000 times would pass the limit"):
         images.enlarge(Image(28, 28, bytes(784)), 100000)
+
+
+def test_text_pgm_numbers_split_across_reads():
+    values = noise(300 * 300, 6)
+    text = b"P2\n300 300\n255\n" + b"\n".join(b" ".join(b"%d" % v for v in values[y * 300:(y + 1) * 300])
+                                               for y in range(300))
+    assert len(text) > 3 * (1 << 16)  # read in several blocks, numbers cut between them
+    assert images.decode_pgm(text).pixels == values
+    with pytest.raises(ValueError, match="not a number"):
+        images.decode_pgm(b"P2 2 1 255 1 x")

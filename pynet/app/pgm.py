@@ -96,27 +96,33 @@ def _binary_rows(reader, width, height, top, scale, name):
 
 
 def _text_rows(reader, width, height, top, scale, name):
-    row = []
+    tokens = _tokens(reader, name)
     for y in range(height):
-        while len(row) < width:
-            token = _next_token(reader, name)
-            if token is None:
-                raise ValueError("%s: PGM is truncated (row %d of %d)" % (name, y + 1, height))
+        row = []
+        for token in tokens:
             row.append(token)
-        yield _scaled(row[:width], top, scale, name)
-        row = row[width:]
+            if len(row) == width:
+                break
+        if len(row) < width:
+            raise ValueError("%s: PGM is truncated (row %d of %d)" % (name, y + 1, height))
+        yield _scaled(row, top, scale, name)
 
 
-def _next_token(reader, name):
-    """The next number of a ``P2`` body, or ``None`` at the end."""
-    while reader.peek().isspace():
-        reader.take(1)
-    token = b""
+def _tokens(reader, name):
+    """The numbers of a ``P2`` body, read a block at a time."""
+    rest = b""
     while True:
-        byte = reader.peek()
-        if byte == b"" or byte.isspace():
-            break
-        if not byte.isdigit() or len(token) > 6:
+        block = reader.take(1 << 16)
+        words = (rest + block).split()
+        if block and words and not block[-1:].isspace():
+            rest = words.pop()  # it may go on in the next block
+        else:
+            rest = b""
+        for word in words:
+            if not word.isdigit() or len(word) > 6:
+                raise ValueError("%s: PGM holds a value that is not a number" % name)
+            yield int(word)
+        if not block:
+            return
+        if len(rest) > 6:
             raise ValueError("%s: PGM holds a value that is not a number" % name)
-        token += reader.take(1)
-    return int(token) if token else None
