@@ -4,14 +4,13 @@ page's pad, a network that reads them, and the environment for child processes.
 ``STROKES[d]`` is a list of strokes, each a list of ``(x, y)`` points on a 280 x 280 pad.
 """
 
-import io
 import math
 import os
-import sys
 from pathlib import Path
 
-from pynet.app import cli
 from pynet.app.backend import choose_backend
+
+from helpers import run_cli
 
 
 def _arc(cx, cy, rx, ry, start, stop, steps=24):
@@ -39,12 +38,8 @@ def train_model(path, quick=False):
     hidden, epochs = ("100", "3") if fast and not quick else ("40", "1")
     argv = ["train", "--hidden", hidden, "--lr", "0.1", "--epochs", epochs, "--shuffle", "--bias",
             "--seed", "1", "--save", str(path), "--quiet"]
-    saved = sys.stdout
-    sys.stdout = io.StringIO()
-    try:
-        assert cli.main(argv) == 0
-    finally:
-        sys.stdout = saved
+    code, out, err = run_cli(argv)
+    assert code == 0, err
     return path
 
 

@@ -10,6 +10,7 @@ from pynet.app import images, levels, mnist, prepare
 from pynet.app.images import Image
 
 from digits import photo_like
+from helpers import run_cli
 
 
 def bar(width, height, box, paper=255, ink=0):
@@ -127,7 +128,6 @@ def test_photo_like_pictures_are_read(network):
 
 def test_a_jpeg_photo_is_named_by_the_command(network, tmp_path):
     PIL = pytest.importorskip("PIL.Image", reason="Pillow (the images extra) is not installed")
-    from test_cli import run_main
     test = mnist.load()[1]
     model = tmp_path / "model.json"
     network.save(str(model))
@@ -137,7 +137,7 @@ def test_a_jpeg_photo_is_named_by_the_command(network, tmp_path):
         photo = photo_like(test.image(k), rng)
         path = tmp_path / ("photo-%d.jpg" % k)
         PIL.frombytes("L", (photo.width, photo.height), photo.pixels).save(str(path), "JPEG", quality=75)
-        out = io.StringIO()
-        assert run_main(["query", str(model), str(path), "--json"], out) == 0
-        right += '"prediction": %d,' % test.labels[k] in out.getvalue()
+        code, out, _ = run_cli(["query", str(model), str(path), "--json"])
+        assert code == 0
+        right += '"prediction": %d,' % test.labels[k] in out
     assert right >= 9

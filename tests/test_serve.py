@@ -14,6 +14,7 @@ from pynet import NeuralNetwork
 from pynet.app import images, mnist, prepare, server
 
 from digits import child_env
+from helpers import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -171,9 +172,6 @@ def test_ctrl_c_stops_the_server_cleanly(model_path):
 
 
 def test_serve_refuses_a_busy_port_in_one_line(model_path, running):
-    from test_cli import run_main
-    import io
-    err = io.StringIO()
     port = running[0].server_address[1]
-    assert run_main(["serve", str(model_path), "--port", str(port)], err=err) == 1
-    assert err.getvalue().count("\n") == 1 and "cannot listen" in err.getvalue()
+    code, _, err = run_cli(["serve", str(model_path), "--port", str(port)])
+    assert code == 1 and err.count("\n") == 1 and "cannot listen" in err

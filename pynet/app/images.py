@@ -15,7 +15,8 @@ pixel, row-major, 0 black and 255 white.
 - Limits: at most ``MAX_PIXELS`` pixels (16.7 million, e.g. 4096 x 4096) and sides no more
   than ``MAX_ASPECT`` (20) times each other. Larger pictures are refused from their header,
   before any pixel is decoded, with a ``ValueError`` naming the file.
-- ``write_png`` writes 8-bit grayscale PNG; ``encode_pgm`` binary PGM.
+- ``write_png`` writes 8-bit grayscale PNG; ``encode_png_rgb`` makes 8-bit RGB PNG (for
+  charts); ``encode_pgm`` binary PGM.
 """
 
 import io
@@ -264,18 +265,30 @@ def read_image(path):
 # -- writing ------------------------------------------------------------------------------
 
 
-def encode_png(image):
-    """The bytes of an 8-bit grayscale PNG of ``image`` (rows unfiltered, zlib level 9)."""
-    w, h, p = image.width, image.height, image.pixels
-    raw = b"".join(b"\x00" + p[y * w:(y + 1) * w] for y in range(h))
+def _encode(width, height, colour_type, samples_per_pixel, data):
+    """The bytes of an 8-bit PNG of colour type ``colour_type`` (rows unfiltered, zlib level 9)."""
+    stride = width * samples_per_pixel
+    raw = b"".join(b"\x00" + data[y * stride:(y + 1) * stride] for y in range(height))
 
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     return (png.SIGNATURE
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw, 9))
             + chunk(b"IEND", b""))
+
+
+def encode_png(image):
+    """The bytes of an 8-bit grayscale PNG of ``image``."""
+    return _encode(image.width, image.height, 0, 1, image.pixels)
+
+
+def encode_png_rgb(width, height, rgb):
+    """The bytes of an 8-bit RGB PNG: ``rgb`` holds three bytes (red, green, blue) per pixel, row by row."""
+    if width < 1 or height < 1 or len(rgb) != 3 * width * height:
+        raise ValueError("%d bytes do not make a %dx%d RGB image" % (len(rgb), width, height))
+    return _encode(width, height, 2, 3, bytes(rgb))
 
 
 def write_png(path, image):
