@@ -7,6 +7,7 @@
     pynet backquery model.json [--out DIR] [--grid FILE.png]
     pynet serve model.json [--host 127.0.0.1] [--port 8000]
     pynet download [DIR]
+    pynet export model.json --c model.h [--c-type float]
 
 Each command is a module of ``pynet.app.commands`` with ``add_parser(commands)`` and
 ``run(args, out, err)``; this module builds the parser from them and runs one.
@@ -38,12 +39,12 @@ import argparse
 import sys
 
 from .. import __version__
-from .commands import backquery, download, evaluate, info, query, serve, train
+from .commands import backquery, download, evaluate, export, info, query, serve, train
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UserError, describe
 
 #: the commands, in the order ``pynet --help`` lists them
 COMMANDS = {"train": train, "info": info, "evaluate": evaluate, "query": query, "backquery": backquery,
-            "serve": serve, "download": download}
+            "serve": serve, "download": download, "export": export}
 
 
 class _Parser(argparse.ArgumentParser):
