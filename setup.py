@@ -96,8 +96,10 @@ class build_optional_ext(build_ext):
 
 SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_forward.pxi", "pynet_fast/_train.pxi",
           "pynet_fast/_input.pxi", "pynet_fast/_augment.pxi"]  # what every module includes
+# optional: a module not built (skipped, or failed and warned about above) is not copied
+# into the source tree by an in-place build either
 extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [  # _core first: the vector builds need it
-    Extension("pynet_fast._core", ["pynet_fast/_core.pyx"], depends=SHARED),
-] + [Extension(name, [name.replace(".", "/") + ".pyx"], depends=SHARED) for name in VECTOR_BUILDS]
+    Extension("pynet_fast._core", ["pynet_fast/_core.pyx"], depends=SHARED, optional=True),
+] + [Extension(name, [name.replace(".", "/") + ".pyx"], depends=SHARED, optional=True) for name in VECTOR_BUILDS]
 
 setup(ext_modules=extensions, cmdclass={"build_ext": build_optional_ext})
