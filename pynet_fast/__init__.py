@@ -6,7 +6,8 @@ blocks) and the arithmetic (Cython kernels, run without the GIL) differ. A model
 saved by either backend loads in the other.
 
 ``scale_pixels(pixels)`` is ``pynet.app.mnist.scale_pixels`` (MNIST bytes to float64
-inputs) in compiled code, and ``transform_image`` the sampling of ``pynet.app.augment``.
+inputs) in compiled code, ``transform_image`` the sampling of ``pynet.app.augment``, and
+``jitter_samples`` its ``Jitter.samples`` (the jittered chunks of an augmented epoch).
 
 ``KERNELS`` names the compiled kernels in use: ``"portable"`` (any CPU of the platform),
 ``"avx512"`` or ``"avx2"`` (x86-64 CPUs with AVX-512F, AVX2; the widest built and
@@ -53,6 +54,21 @@ def transform_image(image, rows, cols, dx, dy, inverse, nearest):
     return _kernels.transform_image(image, rows, cols, dx, dy, a, b, c, d, nearest)
 
 
+def jitter_samples(images, rows, cols, count, picked, random, bounds, nearest):
+    """``pynet.app.augment.Jitter.samples`` in compiled code, bit for bit: the samples ``picked``
+    of an epoch over the ``count`` images joined in ``images``, joined in one ``bytes``.
+
+    Sample ``s`` is image ``s % count``, as it is for ``s < count`` and under the next random
+    transform otherwise, drawn as ``Jitter.draw`` draws it: ``random`` is the ``random`` method
+    of the Jitter's ``random.Random``, ``bounds`` its ``(shift, rotate, scale, shear)``.
+    The arguments are checked by ``pynet.app.augment``, which calls this when ``pynet_fast``
+    is installed.
+    """
+    shift, rotate, scale, shear = bounds
+    return _kernels.jitter_samples(images, rows, cols, count, picked, random, shift, rotate, scale, shear,
+                                   nearest)
+
+
 def scale_pixels(pixels):
     """``pynet.app.mnist.scale_pixels`` in compiled code: bytes-like ``pixels`` -> ``array('d')``.
 
@@ -66,5 +82,5 @@ def scale_pixels(pixels):
         return _kernels.scale_pixels(bytes(pixels), PIXEL_SCALE)
 
 
-__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "transform_image", "KERNELS", "BACKEND",
-           "__version__"]
+__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "transform_image", "jitter_samples", "KERNELS",
+           "BACKEND", "__version__"]

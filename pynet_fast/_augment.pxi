@@ -5,7 +5,12 @@
 # bounding box of the digit, each output row's span of pixels that can be non-zero,
 # and the bilinear (or nearest) sampling of a copy of the image with a border of zeros.
 #
-# Included by _core.pxi (which cimports floor and ceil from libc.math).
+# jitter_samples goes one step further: it makes the samples of a chunk of an augmented
+# epoch, drawing each jittered copy's transform from the Jitter's random.Random (the
+# same calls, in the same order, as Jitter.draw) and computing its inverse map as
+# augment._inverse does, so that no Python runs per image.
+#
+# Included by _core.pxi (which cimports floor, ceil, cos and sin from libc.math).
 
 
 cdef bint bounds(const unsigned char* image, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t* box) noexcept nogil:
@@ -112,4 +117,72 @@ def transform_image(const unsigned char[::1] image not None, Py_ssize_t rows, Py
     cdef unsigned char[::1] border = padded
     with nogil:
         sample(&image[0], rows, cols, dx, dy, a, b, c, d, nearest, &border[0], &out[0])
+    return bytes(result)
+
+
+cdef double DEGREE = 3.14159265358979323846 / 180.0  # math.radians(x) is x * (pi / 180.0)
+
+
+cdef void inverse_map(double angle, double scale, double shear, double* m) noexcept nogil:
+    """m = (a, b, c, d): augment._inverse, operation for operation."""
+    cdef double theta = angle * DEGREE
+    cdef double cos_ = cos(theta), sin_ = sin(theta)  # libm's, which math.cos and math.sin call
+    cdef double inv = 1.0 / scale
+    m[0] = (cos_ + shear * sin_) * inv
+    m[1] = (-sin_ + shear * cos_) * inv
+    m[2] = sin_ * inv
+    m[3] = cos_ * inv
+
+
+cdef inline double uniform(object random, double low, double high) except? -1.0:
+    """random.Random.uniform(low, high) through the Random's own random(): low + (high - low) * random()."""
+    return low + (high - low) * <double>random()
+
+
+def inverse(double angle, double scale, double shear):
+    """augment._inverse(angle, scale, shear) in compiled code: (a, b, c, d)."""
+    cdef double m[4]
+    inverse_map(angle, scale, shear, m)
+    return m[0], m[1], m[2], m[3]
+
+
+def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t count,
+                   picked, random, double shift, double rotate, double scale, double shear, bint nearest):
+    """augment.Jitter.samples: the samples picked of an epoch over count images, joined (bytes).
+
+    Sample s is image s % count of images (count images of rows * cols bytes, joined) as it
+    is for s < count, and under the next random transform otherwise: dx, dy, the angle, the
+    scale and the shear drawn in that order, each from random() (the Random's own method)
+    as Random.uniform draws it, and each only where its bound is not 0 (Jitter.draw).
+    """
+    cdef Py_ssize_t size = rows * cols, n = len(picked), j = 0, s, k
+    cdef double dx, dy, angle, factor, slant
+    cdef double m[4]
+    if rows < 1 or cols < 1 or count < 1 or images.shape[0] != count * size:
+        raise ValueError("%d bytes are not %d images of %dx%d" % (images.shape[0], count, rows, cols))
+    result = bytearray(n * size)
+    padded = bytearray((rows + 2) * (cols + 2))  # its border stays 0; sample() fills the inside
+    cdef unsigned char[::1] out = result
+    cdef unsigned char[::1] border = padded
+    for item in picked:
+        if j == n:
+            raise ValueError("picked grew while its samples were made")
+        s = item
+        if s < 0:
+            raise ValueError("a sample number is at least 0, got %d" % s)
+        k = s % count
+        if s < count:
+            memcpy(&out[j * size], &images[k * size], size)
+        else:
+            dx = uniform(random, -shift, shift) if shift else 0.0
+            dy = uniform(random, -shift, shift) if shift else 0.0
+            angle = uniform(random, -rotate, rotate) if rotate else 0.0
+            factor = uniform(random, 1.0 - scale, 1.0 + scale) if scale else 1.0
+            slant = uniform(random, -shear, shear) if shear else 0.0
+            inverse_map(angle, factor, slant, m)
+            sample(&images[k * size], rows, cols, dx, dy, m[0], m[1], m[2], m[3], nearest, &border[0],
+                   &out[j * size])
+        j += 1
+    if j != n:
+        raise ValueError("picked shrank while its samples were made")
     return bytes(result)

@@ -10,7 +10,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cython.view cimport array as cvarray
-from libc.math cimport ceil, exp, floor, isfinite, log
+from libc.math cimport ceil, cos, exp, floor, isfinite, log, sin
 from libc.stdint cimport uintptr_t
 from libc.string cimport memcpy
 

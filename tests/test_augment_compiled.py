@@ -57,3 +57,74 @@ def test_a_wrong_image_size_is_refused():
     fast = load_backend("fast")
     with pytest.raises(ValueError, match="28x28 has 784 pixels, got 10"):
         fast.transform_image(bytes(10), 28, 28, 0.0, 0.0, (1.0, 0.0, 0.0, 1.0), False)
+
+
+def samples_both_ways(monkeypatch, picked, count, **bounds):
+    """``Jitter.samples`` compiled and pure, and the state of each one's random generator after."""
+    pixels = read_pixels("train", count)[0]
+    compiled = augment.Jitter(seed=8, **bounds)
+    made = compiled.samples(pixels, picked, count)
+    monkeypatch.setattr(augment, "_compiled", None)  # as without pynet_fast
+    pure = augment.Jitter(seed=8, **bounds)
+    reference = pure.samples(pixels, picked, count)
+    monkeypatch.undo()
+    return made, reference, compiled.random.getstate(), pure.random.getstate()
+
+
+@pytest.mark.parametrize("bounds", [{}, {"shift": 0.0}, {"rotate": 0.0, "shear": 0.0}, {"scale": 0.5, "rotate": 90.0},
+                                    {"shift": 0.0, "rotate": 0.0, "scale": 0.0, "shear": 0.0}, {"nearest": True}],
+                         ids=["defaults", "no-shift", "no-rotate-or-shear", "wide", "identity", "nearest"])
+def test_compiled_epoch_samples_match_the_pure_jitter(monkeypatch, bounds):
+    load_backend("fast")
+    picked = list(range(90))
+    random.Random(1).shuffle(picked)  # plain (s < 30) and jittered copies, two per image, mixed
+    made, reference, state, pure_state = samples_both_ways(monkeypatch, picked, 30, **bounds)
+    assert made == reference
+    assert state == pure_state  # the same draws, in the same order
+
+
+def test_compiled_samples_are_those_of_jitter_image(monkeypatch):
+    load_backend("fast")
+    pixels = read_pixels("train", 12)[0]
+    one_by_one = augment.Jitter(seed=2)
+    expected = b"".join(pixels[k * 784:(k + 1) * 784] if s < 12 else one_by_one.image(pixels[k * 784:(k + 1) * 784])
+                        for s, k in ((s, s % 12) for s in [3, 15, 40, 0, 12]))
+    assert augment.Jitter(seed=2).samples(pixels, [3, 15, 40, 0, 12], 12) == expected
+
+
+def test_compiled_inverse_map_matches_the_pure_one():
+    fast = load_backend("fast")
+    rng = random.Random(4)
+    for _ in range(20000):
+        angle, scale, shear = rng.uniform(-180, 180), rng.uniform(0.01, 3), rng.uniform(-2, 2)
+        assert fast._kernels.inverse(angle, scale, shear) == augment._inverse(angle, scale, shear)
+
+
+@pytest.mark.parametrize("picked, count, error, words", [
+    ([0, -1], 3, ValueError, "at least 0"), ([0, 1.0], 3, TypeError, "whole numbers"),
+    ([0], 2, ValueError, "not 2 images"), ([0], 0, ValueError, "not 0 images")])
+def test_jitter_samples_bad_arguments_draw_nothing(picked, count, error, words):
+    jitter = augment.Jitter(seed=1)
+    state = jitter.random.getstate()
+    with pytest.raises(error, match=words):
+        jitter.samples(read_pixels("train", 3)[0], picked, count)
+    assert jitter.random.getstate() == state
+
+
+FINGERPRINT = "91c1403b03f8d685c546b6eaa4a8e7f131a7b64a5fa841163e50cf78eb209e52"  # made by pynet 0.2.0 before the
+#                                               compiled jitter: the pure Jitter.image of each copy, one at a time
+
+
+def test_an_augmented_run_trains_the_model_it_always_did(backend):
+    import hashlib
+    import struct
+
+    from helpers import bundled_mnist
+    from pynet.app import training
+
+    network = backend.NeuralNetwork(784, 16, 10, 0.3, seed=4)
+    training.train(network, bundled_mnist()[0].head(300), epochs=2, augment=2, shuffle=True, seed=9,
+                   train_accuracy=0, jitter_bounds={"shift": 2.5})
+    flat = [w for matrix in network.get_weights() for row in matrix for w in row]
+    flat += [b for vector in network.get_biases() for b in vector]
+    assert hashlib.sha256(struct.pack("<%dd" % len(flat), *flat)).hexdigest() == FINGERPRINT

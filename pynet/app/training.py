@@ -154,15 +154,13 @@ def _check(network, train_set, epochs, validation, test_set, keep, lr_decay, aug
 
 def _samples(dataset, picked, jitter):
     """The pixels and labels of the samples ``picked`` (sample ``s`` is image ``s % len``, jittered
-    when ``s`` is at least ``len``)."""
+    when ``s`` is at least ``len``: see ``Jitter.samples``)."""
     size, count = dataset.size, len(dataset)
+    labels = bytes([dataset.labels[s % count] for s in picked])
+    if jitter is not None:
+        return jitter.samples(dataset.images, picked, count), labels
     images = dataset.images
-    parts = []
-    for s in picked:
-        k = s % count
-        image = images[k * size:(k + 1) * size]
-        parts.append(image if s < count or jitter is None else jitter.image(image))
-    return b"".join(parts), bytes([dataset.labels[s % count] for s in picked])
+    return b"".join([images[(s % count) * size:(s % count + 1) * size] for s in picked]), labels
 
 
 def train_epoch(network, backend, dataset, order, chunk, stop, on_loss, jitter=None):
