@@ -14,23 +14,40 @@
 
 
 cdef bint bounds(const unsigned char* image, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t* box) noexcept nogil:
-    """box = (top, bottom, left, right) of the non-zero pixels, inclusive; False if the image is blank."""
+    """box = (top, bottom, left, right) of the non-zero pixels, inclusive; False if the image is blank.
+
+    The rows first (a whole row at a time), then the columns from either side inwards,
+    down the rows found only, up to the first column that holds a non-zero pixel.
+    """
     cdef Py_ssize_t r, k
-    cdef bint found = False
+    cdef unsigned char any_
     box[0] = box[1] = -1
-    box[2], box[3] = cols, -1
     for r in range(rows):
+        any_ = 0
         for k in range(cols):
-            if image[r * cols + k]:
-                if not found:
-                    box[0] = r
-                    found = True
-                box[1] = r
-                if k < box[2]:
-                    box[2] = k
-                if k > box[3]:
-                    box[3] = k
-    return found
+            any_ |= image[r * cols + k]
+        if any_:
+            if box[0] < 0:
+                box[0] = r
+            box[1] = r
+    if box[0] < 0:
+        return False
+    box[2] = 0
+    while not column_has_ink(image, cols, box[2], box[0], box[1]):
+        box[2] += 1
+    box[3] = cols - 1
+    while not column_has_ink(image, cols, box[3], box[0], box[1]):
+        box[3] -= 1
+    return True
+
+
+cdef inline bint column_has_ink(const unsigned char* image, Py_ssize_t cols, Py_ssize_t k, Py_ssize_t top,
+                                Py_ssize_t bottom) noexcept nogil:
+    cdef Py_ssize_t r
+    for r in range(top, bottom + 1):
+        if image[r * cols + k]:
+            return True
+    return False
 
 
 cdef void span(double origin, double step, double low, double high, Py_ssize_t count,
@@ -61,19 +78,24 @@ cdef void span(double origin, double step, double low, double high, Py_ssize_t c
 
 
 cdef void sample(const unsigned char* image, Py_ssize_t rows, Py_ssize_t cols, double dx, double dy,
-                 double a, double b, double c, double d, bint nearest, unsigned char* padded,
+                 double a, double b, double c, double d, bint nearest, double* padded,
                  unsigned char* out) noexcept nogil:
-    """out (rows * cols bytes, zeroed) = image under the inverse map (a, b, c, d), shifted by (dx, dy)."""
+    """out (rows * cols bytes, zeroed) = image under the inverse map (a, b, c, d), shifted by (dx, dy).
+
+    padded: (rows + 2) * (cols + 2) doubles, zero at least on the border; the pixels go
+    inside. Their values are whole numbers, so the differences of two of them are exact
+    as in the pure code's integers.
+    """
     cdef Py_ssize_t box[4]
-    cdef Py_ssize_t width = cols + 2, r, x, y, start, stop, ystart, ystop, ix, iy, k
+    cdef Py_ssize_t width = cols + 2, r, k, y, start, stop, ystart, ystop
     cdef double cx = (cols - 1) / 2.0, cy = (rows - 1) / 2.0
-    cdef double low_x, high_x, low_y, high_y, oy, sx0, sy0, sx, sy, fx, fy, upper, lower
-    cdef long value
+    cdef double low_x, high_x, low_y, high_y, oy, sx0, sy0
     if not bounds(image, rows, cols, box):
         return
     low_x, high_x, low_y, high_y = box[2] - 1.0, box[3] + 1.0, box[0] - 1.0, box[1] + 1.0
-    for r in range(rows):  # the image with a border of one zero pixel
-        memcpy(padded + (r + 1) * width + 1, image + r * cols, cols)
+    for r in range(box[0], box[1] + 1):  # the image with a border of zeros (rows outside the box are 0)
+        for k in range(cols):
+            padded[(r + 1) * width + 1 + k] = image[r * cols + k]
     for y in range(rows):
         oy = y - cy - dy
         sx0 = a * (-cx - dx) + b * oy + cx
@@ -85,25 +107,52 @@ cdef void sample(const unsigned char* image, Py_ssize_t rows, Py_ssize_t cols, d
         if start >= stop:
             continue
         if nearest:
-            sx0 = sx0 + 1.5
-            sy0 = sy0 + 1.5
-            for x in range(start, stop):
-                out[y * cols + x] = padded[<Py_ssize_t>(sy0 + c * x) * width + <Py_ssize_t>(sx0 + a * x)]
-            continue
-        sx0 = sx0 + 1.0
-        sy0 = sy0 + 1.0
-        for x in range(start, stop):
-            sx = sx0 + a * x
-            sy = sy0 + c * x
-            ix = <Py_ssize_t>sx  # sx > 0: truncation is floor, as int() in the pure code
-            iy = <Py_ssize_t>sy
-            fx = sx - ix
-            fy = sy - iy
-            k = iy * width + ix
-            upper = padded[k] + (<double>(padded[k + 1] - padded[k])) * fx
-            lower = padded[k + width] + (<double>(padded[k + width + 1] - padded[k + width])) * fx
-            value = <long>(upper + (lower - upper) * fy + 0.5)
-            out[y * cols + x] = 255 if value > 255 else value
+            nearest_row(padded, <int>width, sx0 + 1.5, sy0 + 1.5, a, c, <int>start, <int>stop, out + y * cols)
+        else:
+            bilinear_row(padded, <int>width, sx0 + 1.0, sy0 + 1.0, a, c, <int>start, <int>stop, out + y * cols)
+    for r in range(box[0], box[1] + 1):  # the border of zeros again for the next image
+        for k in range(cols):
+            padded[(r + 1) * width + 1 + k] = 0.0
+
+
+cdef void bilinear_row(const double* padded, int width, double sx0, double sy0, double a, double c, int start,
+                       int stop, unsigned char* out) noexcept nogil:
+    """out[x] for x in start .. stop - 1: the bilinear sample at (sx0 + a*x, sy0 + c*x) of padded.
+
+    Shifted by the border of 1: sx and sy are above 0, so truncation is floor, as int() in
+    the pure code. Every pixel on its own, so the compiler may take several at a time.
+    """
+    cdef int x, ix, iy, k, value
+    cdef double sx, sy, fx, fy, upper, lower
+    for x in range(start, stop):
+        sx = sx0 + a * x
+        sy = sy0 + c * x
+        ix = <int>sx
+        iy = <int>sy
+        fx = sx - ix
+        fy = sy - iy
+        k = iy * width + ix
+        upper = padded[k] + (padded[k + 1] - padded[k]) * fx
+        lower = padded[k + width] + (padded[k + width + 1] - padded[k + width]) * fx
+        value = <int>(upper + (lower - upper) * fy + 0.5)
+        out[x] = 255 if value > 255 else value
+
+
+cdef void nearest_row(const double* padded, int width, double sx0, double sy0, double a, double c, int start,
+                      int stop, unsigned char* out) noexcept nogil:
+    """out[x] for x in start .. stop - 1: the pixel of padded nearest (sx0 + a*x, sy0 + c*x), shifted by 0.5."""
+    cdef int x
+    for x in range(start, stop):
+        out[x] = <unsigned char>padded[<int>(sy0 + c * x) * width + <int>(sx0 + a * x)]
+
+
+cdef double[::1] padded_block(Py_ssize_t rows, Py_ssize_t cols):
+    """Zeros for sample()'s padded image; refuses images too large for its int indices."""
+    if (rows + 2) * (cols + 2) >= 2 ** 31:
+        raise ValueError("an image of %dx%d is too large to transform" % (rows, cols))
+    cdef double[::1] block = cvarray(shape=((rows + 2) * (cols + 2),), itemsize=sizeof(double), format="d")
+    block[:] = 0.0
+    return block
 
 
 def transform_image(const unsigned char[::1] image not None, Py_ssize_t rows, Py_ssize_t cols,
@@ -112,9 +161,8 @@ def transform_image(const unsigned char[::1] image not None, Py_ssize_t rows, Py
     if rows < 1 or cols < 1 or image.shape[0] != rows * cols:
         raise ValueError("an image of %dx%d has %d pixels, got %d" % (rows, cols, rows * cols, image.shape[0]))
     result = bytearray(rows * cols)
-    padded = bytearray((rows + 2) * (cols + 2))
     cdef unsigned char[::1] out = result
-    cdef unsigned char[::1] border = padded
+    cdef double[::1] border = padded_block(rows, cols)
     with nogil:
         sample(&image[0], rows, cols, dx, dy, a, b, c, d, nearest, &border[0], &out[0])
     return bytes(result)
@@ -161,9 +209,8 @@ def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py
     if rows < 1 or cols < 1 or count < 1 or images.shape[0] != count * size:
         raise ValueError("%d bytes are not %d images of %dx%d" % (images.shape[0], count, rows, cols))
     result = bytearray(n * size)
-    padded = bytearray((rows + 2) * (cols + 2))  # its border stays 0; sample() fills the inside
     cdef unsigned char[::1] out = result
-    cdef unsigned char[::1] border = padded
+    cdef double[::1] border = padded_block(rows, cols)
     for item in picked:
         if j == n:
             raise ValueError("picked grew while its samples were made")
