@@ -1,6 +1,6 @@
 """What ``--augment 1`` costs: seconds of a plain epoch and of an augmented one, through the command line.
 
-    python benchmarks/bench_augment.py --data DIR [--rounds 5] [--backend fast] [--python PYTHON]
+    python benchmarks/bench_augment.py --data DIR [--rounds 5] [--backend fast] [--baseline PYTHON]
 
 Runs ``pynet train --data DIR --epochs 1 --quiet`` with and without ``--augment 1``
 (twice the samples: each image as it is and one jittered copy), once with
@@ -11,7 +11,9 @@ both alike; each figure is the median of the rounds (with the spread, min to max
 the ratio is the median of each round's augmented epoch over its plain one.
 
 The seconds are the epoch's own, as the model file records them (``--save``): loading
-the data and testing at the end are left out.
+the data and testing at the end are left out. With ``--baseline PYTHON`` the same two
+commands run with that interpreter's ``pynet`` too (another environment: a previous
+release), in the same rounds, each after this one's.
 """
 
 import argparse
@@ -30,7 +32,7 @@ def epoch_seconds(python, data, backend, augment, extra, seed, folder):
     path = os.path.join(folder, "model.json")
     command = [python, "-m", "pynet", "train", "--data", data, "--epochs", "1", "--quiet", "--seed", str(seed),
                "--backend", backend, "--augment", str(augment), "--save", path] + extra
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=folder)  # the interpreter's own pynet
     with open(path) as f:
         return json.load(f)["training"][-1]["history"][0]["seconds"]
 
@@ -44,18 +46,24 @@ def main(argv=None):
     parser.add_argument("--data", required=True, help="a folder of the MNIST IDX files")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--backend", default="fast", choices=("fast", "pure", "auto"))
-    parser.add_argument("--python", default=sys.executable, help="the interpreter whose pynet runs")
+    parser.add_argument("--baseline", metavar="PYTHON", help="another environment's interpreter, timed alongside")
     args = parser.parse_args(argv)
-    print("| epochs of %s, %d rounds | plain s | --augment 1 s | ratio |" % (args.backend, args.rounds))
-    print("|---|---|---|---|")
+    data = os.path.abspath(args.data)
+    contenders = [("this pynet", sys.executable)] + ([("baseline", args.baseline)] if args.baseline else [])
+    print("| %s epochs, %d rounds | pynet | plain s | --augment 1 s | ratio |" % (args.backend, args.rounds))
+    print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         for label, extra in SETTINGS:
-            plain, augmented = [], []
+            times = {name: ([], []) for name, _ in contenders}
             for round_ in range(args.rounds):
-                plain.append(epoch_seconds(args.python, args.data, args.backend, 0, extra, round_, folder))
-                augmented.append(epoch_seconds(args.python, args.data, args.backend, 1, extra, round_, folder))
-            ratios = [a / p for a, p in zip(augmented, plain)]
-            print("| %s | %s | %s | %s |" % (label, spread(plain), spread(augmented), spread(ratios)))
+                for name, python in contenders:
+                    for augment in (0, 1):
+                        times[name][augment].append(
+                            epoch_seconds(python, data, args.backend, augment, extra, round_, folder))
+            for name, _ in contenders:
+                plain, augmented = times[name]
+                ratios = [a / p for a, p in zip(augmented, plain)]
+                print("| %s | %s | %s | %s | %s |" % (label, name, spread(plain), spread(augmented), spread(ratios)))
             sys.stdout.flush()
 
 
