@@ -438,7 +438,7 @@ cdef bint _load_vector(object values, double[::1] out):
     cdef Py_ssize_t i
     if PyList_CheckExact(values) or PyTuple_CheckExact(values):
         return _copy_floats(values, out)
-    if values is None:
+    if values is None or hasattr(values, "mask"):  # a numpy masked array: pynet.checks refuses it
         return False
     try:
         v = values
@@ -650,7 +650,7 @@ cdef class Core:
                 if not _load_vector(values[k], copy[k]):
                     return None
             return copy
-        if values is None:
+        if values is None or hasattr(values, "mask"):  # a numpy masked array: pynet.checks refuses it
             return None
         try:
             M = values
