@@ -73,44 +73,27 @@ def _dumps(data):
 
 
 def save(data, path):
-    """Write ``data`` as JSON to ``path`` atomically.
+    """Write ``data`` as JSON to ``path`` atomically (see ``pynet.atomicfile.write_text``)."""
+    from .atomicfile import write_text
 
-    The text goes to a temporary file beside ``path``, is flushed to disk, and
-    is then renamed over ``path``: a reader sees the old file or the new one,
-    never half of one.
-    """
-    import os
-
-    text = _dumps(data)
-    temporary = "%s.%s.tmp" % (path, _suffix())
-    try:
-        with open(temporary, "w") as f:
-            f.write(text)
-            f.flush()
-            if hasattr(os, "fsync"):
-                os.fsync(f.fileno())
-        getattr(os, "replace", os.rename)(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
-
-
-def _suffix():
-    from .initial import random_seed
-
-    return "%x" % (random_seed() & 0xFFFFFFFF)
+    write_text(path, _dumps(data))
 
 
 def load(path):
-    """The dict stored in the model file at ``path`` (not yet checked)."""
-    with open(path) as f:
-        text = f.read()
+    """The dict stored in the model file at ``path`` (not yet checked).
+
+    Only a regular file is read (``pynet.atomicfile.read_text``); it must be UTF-8 JSON.
+    """
+    from .atomicfile import read_text
+
+    text = read_text(path, "model file")
     try:
         return json.loads(text)
     except ValueError as error:
-        raise ValueError("%s is not a valid model file (is it truncated?): %s" % (path, error))
+        raise ValueError("%s is not a valid model file (is it truncated?): %s" % (_shown(path), error))
     except RecursionError:
-        raise ValueError("%s is not a valid model file: it is nested too deeply" % path)
+        raise ValueError("%s is not a valid model file: it is nested too deeply" % _shown(path))
+
+
+def _shown(path):
+    return path.decode("utf-8", "backslashreplace") if isinstance(path, bytes) else path
