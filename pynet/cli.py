@@ -657,11 +657,18 @@ def _side(inputs):
     return side
 
 
+MAX_BACKQUERY_SIDE = 4096  # --scale: images of at most 4096 x 4096 pixels (16 MB each)
+MAX_BACKQUERY_PIXELS = MAX_BACKQUERY_SIDE ** 2
+
+
 def backquery(args, out, err):
     from . import images
     backend = choose_backend(args.backend)
     network = load_model(backend, args.model)
     side = _side(network.layer_sizes[0])
+    if (side * args.scale) ** 2 > MAX_BACKQUERY_PIXELS:
+        raise UserError("--scale %d would make images of %d x %d pixels; the largest written is %d x %d"
+                        % (args.scale, side * args.scale, side * args.scale, MAX_BACKQUERY_SIDE, MAX_BACKQUERY_SIDE))
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as error:

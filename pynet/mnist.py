@@ -237,7 +237,8 @@ def read_idx(path, expected_dims=None):
             count = 1
             for d in dims:
                 count *= d
-            data = stream.read(count)
+            _check_claim(path, raw, stream is not raw, 4 + 4 * ndim, count)
+            data = _read_bounded(stream, count)
             if len(data) < count:
                 raise ValueError("%s: truncated: the header promises %d bytes of data, the file has %d"
                                  % (path, count, len(data)))
@@ -251,9 +252,48 @@ def read_idx(path, expected_dims=None):
     return dims, data
 
 
+# Deflate packs at most 1032 bytes into one (RFC 1951: a 258-byte match in under 2 bits);
+# a gzip file of n bytes cannot hold more than this many times as much data.
+_DEFLATE_RATIO = 1032
+
+
+def _check_claim(path, raw, compressed, header, count):
+    """Refuse a header that promises more data than the file could hold, before reading it.
+
+    An uncompressed file must hold exactly ``header + count`` bytes; a gzipped one at
+    most ``_DEFLATE_RATIO`` times its own size.
+    """
+    size = os.fstat(raw.fileno()).st_size
+    if compressed:
+        if count > size * _DEFLATE_RATIO:
+            raise ValueError("%s: the header promises %d bytes of data, more than a gzip file of %d bytes can hold"
+                             % (path, count, size))
+    elif count != size - header:
+        which = "truncated" if count > size - header else "has data after the %d bytes its header promises" % count
+        if count > size - header:
+            raise ValueError("%s: %s: the header promises %d bytes of data, the file has %d"
+                             % (path, which, count, max(0, size - header)))
+        raise ValueError("%s: %s" % (path, which))
+
+
+def _read_bounded(stream, count):
+    """Up to ``count`` bytes, read in pieces, so memory follows what the file really holds."""
+    parts = []
+    left = count
+    while left > 0:
+        part = stream.read(min(left, 1 << 24))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
 def read_idx_images(path):
     """``(count, rows, cols, pixels)`` from an IDX3 image file."""
     (count, rows, cols), pixels = read_idx(path, 3)
+    if rows == 0 or cols == 0:
+        raise ValueError("%s: images of %d x %d pixels" % (os.fspath(path), rows, cols))
     return count, rows, cols, pixels
 
 
@@ -322,12 +362,21 @@ def read_csv(path, rows=ROWS, cols=COLS):
         raise ValueError("%s: cannot open (%s)" % (path, error.strerror or error))
     with f:
         try:
-            for number, line in enumerate(f, 1):
+            longest = 16 * (size + 1) + 1024  # room for a header "label,pixel0,..." and for spaces
+            number = 0
+            while True:
+                line = f.readline(longest + 1)
+                if not line:
+                    break
+                number += 1
+                if len(line) > longest:
+                    raise ValueError("%s, line %d: longer than %d characters, more than a label and %d pixels take"
+                                     % (path, number, longest, size))
                 line = line.strip()
                 if not line:
                     continue
                 fields = line.split(",")
-                if number == 1 and not fields[0].strip().isdigit():
+                if number == 1 and not _is_integer(fields[0]):
                     continue  # a header such as "label,pixel0,..."
                 if len(fields) != size + 1:
                     raise ValueError("%s, line %d: %d values, expected a label and %d pixels"
@@ -351,6 +400,15 @@ def read_csv(path, rows=ROWS, cols=COLS):
     if not labels:
         raise ValueError("%s: no images" % path)
     return Dataset(bytes(pixels), bytes(labels), rows, cols, name=path)
+
+
+def _is_integer(text):
+    """Whether ``text`` reads as a whole number (such as ``7`` or ``-1``): a data row, not a header."""
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _csv_in_folder(folder, prefix):
