@@ -100,14 +100,24 @@ def memory_bytes():
     return total if total > 0 else None
 
 
+def _amount(number):
+    """A count for a message: three figures, and no float overflow for huge ints."""
+    if number < 10 ** 15:
+        return "%d" % number
+    digits = len(str(number)) - 1
+    return "%.2fe%d" % (number / 10 ** (digits - 2) / 100.0, digits) if digits < 300 else "about 10^%d" % digits
+
+
 def fits_in_memory(sizes):
     """Refuse at once (``ValueError``) a network whose parameters could not fit in memory."""
     count = parameter_count(sizes)
     available = memory_bytes()
     needed = count * BYTES_PER_PARAMETER
     if available is not None and needed > available:
-        raise ValueError("a network of layer sizes %s has %d weights and biases, about %.1f GB as it is built; "
-                         "this machine has %.1f GB of memory" % (list(sizes), count, needed / 1e9, available / 1e9))
+        raise ValueError("the layer sizes (input_nodes, hidden_nodes, output_nodes) [%s] make %s weights and biases, "
+                         "%s bytes (%s GB) as they are built; this machine has %.1f GB of memory"
+                         % (", ".join(_amount(n) for n in sizes), _amount(count), _amount(needed),
+                            _amount(needed // 10 ** 9), available / 1e9))
     return count
 
 

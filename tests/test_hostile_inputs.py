@@ -334,4 +334,5 @@ def test_a_network_too_large_for_memory_is_refused_at_once(name):
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 3, result.stderr
     for line in lines:
-        assert line.startswith("ERROR ValueError: a network of layer sizes") and "GB" in line, line
+        assert line.startswith("ERROR ValueError: the layer sizes (input_nodes, hidden_nodes, output_nodes)"), line
+        assert "GB as they are built; this machine has" in line, line
