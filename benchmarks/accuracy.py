@@ -1,6 +1,6 @@
 """The accuracy table: each row one ``pynet train`` command on full MNIST, over several seeds.
 
-    python benchmarks/accuracy.py --data DIR [--seeds 1,2,3,4,5] [--row NAME ...] [--list]
+    python benchmarks/accuracy.py [--data DIR] [--seeds 1,2,3,4,5] [--row NAME ...] [--list]
 
 ``DIR`` holds the four canonical MNIST files (gzipped IDX), e.g. what ``pynet download``
 fetched. Every run is ``python -m pynet train --data DIR ... --seed S --quiet`` with the
@@ -61,7 +61,9 @@ def run(command):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", required=True, metavar="DIR", help="folder of the canonical MNIST files")
+    parser.add_argument("--data", default="bundled", metavar="DIR",
+                        help="folder of the canonical MNIST files (default: the bundled subset, a quick check "
+                             "that runs anywhere; the README's table is for full MNIST)")
     parser.add_argument("--seeds", default="1,2,3,4,5", help="comma-separated seeds (default 1,2,3,4,5)")
     parser.add_argument("--row", action="append", metavar="NAME", help="run only this row (repeatable)")
     parser.add_argument("--extra", default="", help="more arguments for every pynet train, e.g. '--backend pure'")

@@ -3,7 +3,7 @@
     python benchmarks/bench_speed.py [--samples 1000] [--pure-samples 10] [--repeats 5]
 
 One process, on real MNIST rows (the first training images of ``../shared/data/mnist``,
-scaled as in SPEC), for 784-100-10 and 784-200-10. Each timing is repeated and the
+scaled as in docs/maths.md), for 784-100-10 and 784-200-10. Each timing is repeated and the
 median kept; the contenders take turns, so that load on the machine hits all alike.
 
 - the seed's numpy class (``tests/seed_numpy.py``), when numpy is installed, fed

@@ -1,6 +1,6 @@
 """How much the data layer costs next to the network's own work.
 
-    python benchmarks/data_overhead.py [MNIST_DIR] [--hidden 100] [--backend fast]
+    python benchmarks/data_overhead.py [--data DIR] [--hidden 100] [--backend fast]
 
 1. ``scale_pixels`` on all 60,000 training images, a chunk of 1,000 rows at a time:
    pynet's (``bytes.translate``), pynet_fast's when it is built, and a plain list
@@ -10,7 +10,9 @@
    (reading the files, converting every chunk, testing after the epoch), and the
    ratio of the two.
 
-MNIST_DIR defaults to ``../shared/data/mnist`` beside the repository.
+``--data`` takes what ``pynet train --data`` takes; the default is the subset bundled with
+the package (6,000 training images), so the script runs in a bare clone; give a folder of
+full MNIST for the figures in the README.
 """
 
 import argparse
@@ -23,13 +25,15 @@ from array import array
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from pynet import cli, mnist  # noqa: E402
+from pynet.app import cli, mnist  # noqa: E402
+from pynet.app.backend import choose_backend  # noqa: E402
+from pynet.conventions import PIXEL_SCALE  # noqa: E402
 
 CHUNK = 1000
 
 
 def comprehension(pixels):
-    table = mnist.PIXEL_SCALE
+    table = PIXEL_SCALE
     return array("d", [table[p] for p in pixels])
 
 
@@ -44,13 +48,13 @@ def time_scaling(name, function, pixels, size):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mnist_dir", nargs="?", default=os.path.join(os.path.dirname(ROOT), "shared", "data", "mnist"))
+    parser.add_argument("--data", default="bundled", help="MNIST as pynet train --data takes it (default: bundled)")
     parser.add_argument("--hidden", default="100")
     parser.add_argument("--lr", default="0.3")
     parser.add_argument("--backend", default="fast")
     args = parser.parse_args()
 
-    train, test = mnist.load(args.mnist_dir)
+    train, test = mnist.load(args.data)
     size = train.size
     reference = comprehension(train.images[:CHUNK * size]).tobytes()
     candidates = [("pynet (translate)", mnist.scale_pixels), ("list comprehension", comprehension)]
@@ -63,7 +67,7 @@ def main():
         assert array("d", function(train.images[:CHUNK * size])).tobytes() == reference, name
         time_scaling(name, function, train.images, size)
 
-    backend = cli.choose_backend(args.backend)
+    backend = choose_backend(args.backend)
     hidden = [int(n) for n in args.hidden.split(",")]
     network = backend.network_class(size, hidden if len(hidden) > 1 else hidden[0], 10, float(args.lr), seed=1)
     chunks = []
@@ -79,7 +83,7 @@ def main():
     print("kernel alone (%s, 784-%s-10): %.2f s for one epoch of train_many" % (backend.name, args.hidden, kernel))
 
     out = io.StringIO()
-    argv = ["train", "--data", args.mnist_dir, "--hidden", args.hidden, "--lr", args.lr, "--seed", "1",
+    argv = ["train", "--data", args.data, "--hidden", args.hidden, "--lr", args.lr, "--seed", "1",
             "--backend", args.backend, "--quiet"]
     saved = sys.stdout
     sys.stdout = out

@@ -1,15 +1,15 @@
-"""Regenerate the MNIST subset bundled in ``pynet/data/`` from the canonical files.
+"""Regenerate the MNIST subset bundled in ``pynet/app/data/`` from the canonical files.
 
-The rule (also in ``pynet/mnist.py``): the first 6,000 training images and labels and
+The rule (also in ``pynet/app/mnist.py``): the first 6,000 training images and labels and
 the first 1,000 test images and labels, in their original order, written as IDX files
 under the canonical names and gzipped at level 9 with a zero timestamp, so that running
 this again gives the same bytes. It prints the SHA-256 of each decompressed file, the
-values ``pynet.mnist.BUNDLED_SHA256`` must hold.
+values ``pynet.app.mnist.BUNDLED_SHA256`` must hold.
 
     python benchmarks/make_subset.py [CANONICAL_DIR] [OUT_DIR]
 
-CANONICAL_DIR defaults to ``../shared/data/mnist`` beside the repository, OUT_DIR to
-``pynet/data``.
+CANONICAL_DIR is a folder of the four canonical files (for example what ``pynet download``
+fetched: ``~/.cache/pynet/mnist``); OUT_DIR defaults to ``pynet/app/data``.
 """
 
 import gzip
@@ -21,7 +21,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from pynet import mnist  # noqa: E402
+from pynet.app import mnist  # noqa: E402
 
 
 def subset_files(canonical_dir):
@@ -40,8 +40,11 @@ def subset_files(canonical_dir):
 
 def main(argv=None):
     args = sys.argv[1:] if argv is None else argv
-    canonical_dir = args[0] if args else os.path.join(os.path.dirname(ROOT), "shared", "data", "mnist")
-    out_dir = args[1] if len(args) > 1 else os.path.join(ROOT, "pynet", "data")
+    if not args:
+        print(__doc__)
+        return 2
+    canonical_dir = args[0]
+    out_dir = args[1] if len(args) > 1 else os.path.join(ROOT, "pynet", "app", "data")
     os.makedirs(out_dir, exist_ok=True)
     total = 0
     for name, data in sorted(subset_files(canonical_dir).items()):

@@ -9,7 +9,7 @@ already been checked:
 - ``_export()``: the parameters as fresh lists, ``(weights, biases)``;
 - ``_train_one(inputs, targets)``: one training step, returning its loss;
 - ``_query_one(inputs)``: the output column ``Y(L)`` as a list;
-- ``_backquery_one(outputs)``: SPEC Q1 to Q4.
+- ``_backquery_one(outputs)``: (Q1)-(Q4).
 
 ``pynet.NeuralNetwork`` implements them in plain Python; ``pynet_fast`` in compiled
 code. Validation, the model file, pickling and the seed's names live here once.
@@ -50,7 +50,7 @@ class NetworkBase:
 
     @property
     def learning_rate(self):
-        """``lambda`` in SPEC U-W; any finite number above 0 may be set."""
+        """``lambda`` in (U-W); any finite number above 0 may be set."""
         return self._learning_rate
 
     @learning_rate.setter
@@ -59,12 +59,12 @@ class NetworkBase:
 
     @property
     def rule(self):
-        """``'seed'`` (SPEC E-l, the default) or ``'exact'`` (SPEC X-l)."""
+        """``'seed'`` (rule (E-l), the default) or ``'exact'`` (rule (X-l))."""
         return self._rule
 
     @property
     def bias(self):
-        """Whether the layers have biases ``B(l)`` (SPEC F1, U-B)."""
+        """Whether the layers have biases ``B(l)`` (F1), (U-B)."""
         return self._bias
 
     def __repr__(self):
@@ -111,7 +111,7 @@ class NetworkBase:
     # -- training and querying -------------------------------------------------
 
     def train(self, inputs, targets):
-        """One step of gradient descent on one sample; returns its loss (SPEC L1).
+        """One step of gradient descent on one sample; returns its loss (L1).
 
         The loss is that of the forward pass before the step. A step that would make a
         weight or bias infinite or NaN raises ``ValueError`` instead (``pynet.guard``).
@@ -200,7 +200,7 @@ class NetworkBase:
         return best
 
     def backquery(self, outputs):
-        """The input the network "imagines" for ``outputs`` (SPEC Q1 to Q4).
+        """The input the network "imagines" for ``outputs`` ((Q1)-(Q4)).
 
         ``outputs`` has one value per output neuron, each strictly between 0 and 1,
         for example 0.99 for one label and 0.01 for the rest.

@@ -115,7 +115,7 @@ def fits_in_memory(sizes):
     needed = count * BYTES_PER_PARAMETER
     if available is not None and needed > available:
         raise ValueError("the layer sizes (input_nodes, hidden_nodes, output_nodes) [%s] make %s weights and biases, "
-                         "%s bytes (%s GB) as they are built; this machine has %.1f GB of memory"
+                         "%s bytes (%s GB) as they are built; this process may use at most %.1f GB of memory"
                          % (", ".join(_amount(n) for n in sizes), _amount(count), _amount(needed),
                             _amount(needed // 10 ** 9), available / 1e9))
     return count

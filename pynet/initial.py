@@ -1,4 +1,4 @@
-"""Initial weights (SPEC I), drawn the same way on every machine and runtime.
+"""Initial weights (I), drawn the same way on every machine and runtime.
 
 The seed draws ``W(l)[i][j]`` from ``Normal(0, n(l)^-1/2)`` with numpy's generator.
 Here the draws come from a small generator written in plain integer arithmetic,

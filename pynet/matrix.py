@@ -2,7 +2,7 @@
 
 A vector is a list of floats; a matrix is a list of rows, each a list of floats,
 so ``M[i][j]`` is row ``i``, column ``j``. A weight matrix ``W(l)`` has one row per
-neuron of layer ``l-1`` and one column per neuron of layer ``l`` (SPEC, "Shapes").
+neuron of layer ``l-1`` and one column per neuron of layer ``l`` (docs/maths.md, "Layers, shapes and names").
 
 Every sum here runs left to right, one addition at a time, in the same order on
 every Python version. (Python 3.12's ``sum()`` on floats is compensated and would
@@ -68,7 +68,7 @@ def add_scaled(v, scale, u):
 
 
 def sigmoid(x):
-    """``1 / (1 + e^-x)`` (SPEC F2), in a form that never overflows.
+    """``1 / (1 + e^-x)`` (F2), in a form that never overflows.
 
     For ``x >= 0``, ``e^-x`` is at most 1; for ``x < 0`` the equal form
     ``e^x / (1 + e^x)`` keeps the exponent negative.
@@ -80,12 +80,12 @@ def sigmoid(x):
 
 
 def logit(y):
-    """``ln(y / (1 - y))``, the inverse of the sigmoid (SPEC Q1), for ``0 < y < 1``."""
+    """``ln(y / (1 - y))``, the inverse of the sigmoid (Q1), for ``0 < y < 1``."""
     return math.log(y / (1.0 - y))
 
 
 def half_sum_of_squares(errors):
-    """``1/2 * sum(e^2)``, added left to right (SPEC L1 with ``e = T - Y``)."""
+    """``1/2 * sum(e^2)``, added left to right ((L1) with ``e = T - Y``)."""
     total = 0.0
     for e in errors:
         total += e * e
@@ -93,7 +93,7 @@ def half_sum_of_squares(errors):
 
 
 def rescale(values):
-    """Map ``values`` linearly onto ``[0.01, 0.99]`` (SPEC Q3).
+    """Map ``values`` linearly onto ``[0.01, 0.99]`` (Q3).
 
     ``y <- (y - min) / (max - min) * 0.98 + 0.01``. When all values are equal
     there is no spread to keep, and every entry becomes 0.5.

@@ -1,9 +1,16 @@
-"""The network in plain Python, equation by equation (read beside SPEC.md).
+"""The network in plain Python, equation by equation (read beside docs/maths.md).
 
-The parameters are ``W[l-1] = W(l)`` and ``B[l-1] = B(l)`` for ``l = 1 ... L``;
-``W(l)`` has ``n(l-1)`` rows of ``n(l)`` weights, as in the seed, so the forward
-pass multiplies by its transpose. Every line that computes an equation names
-its label.
+Layers are numbered as in the maths: layer 0 is the input, layers 1 ... L compute.
+``W[l]`` is ``W(l)`` and ``B[l]`` is ``B(l)`` for ``l = 1 ... L`` (index 0 holds
+nothing, so that the code's numbers are the document's). ``W(l)`` has ``n(l-1)``
+rows of ``n(l)`` weights, as in the seed, so the forward pass multiplies by its
+transpose. ``Y[l]`` is ``Y(l)``, with ``Y[0] = X``, the input.
+
+(I) The initial weights: ``W(l)[i][j] = n(l)^-1/2 * N``, with ``N`` the next standard
+normal of a seeded stream, drawn layer by layer, row by row, column by column
+(``pynet/initial.py``); the biases start at 0.
+
+Every line that computes an equation names its label.
 """
 
 from .base import NetworkBase
@@ -20,53 +27,57 @@ class NeuralNetwork(NetworkBase):
     """
 
     def _store(self, weights, biases):
-        self.W = weights
-        self.B = biases
+        self.W = [None] + list(weights)  # W[l] is W(l), l = 1 ... L
+        self.B = [None] + list(biases)  # B[l] is B(l)
 
     def _export(self):
-        return [[list(row) for row in W] for W in self.W], [list(B) for B in self.B]
+        L = len(self.W) - 1
+        weights = [[list(row) for row in self.W[l]] for l in range(1, L + 1)]
+        biases = [list(self.B[l]) for l in range(1, L + 1)]
+        return weights, biases
 
     def _forward(self, X):
-        """``[Y(0), Y(1), ..., Y(L)]`` for the input ``X = Y(0)``."""
+        """``Y`` with ``Y[l] = Y(l)`` for ``l = 0 ... L``, from the input ``Y[0] = X``."""
+        L = len(self.W) - 1
         Y = [X]
-        for W, B in zip(self.W, self.B):
-            Z = transpose_times(W, Y[-1], B)  # (F1) Z(l) = W(l)^T Y(l-1) + B(l)
-            Y.append([sigmoid(z) for z in Z])  # (F2) Y(l) = Act(Z(l))
+        for l in range(1, L + 1):
+            Z = transpose_times(self.W[l], Y[l - 1], self.B[l])  # (F1) Z(l) = W(l)^T Y(l-1) + B(l)
+            Y.append([sigmoid(z) for z in Z])  # (F2) Y(l) = sigmoid(Z(l))
         return Y
 
     def _query_one(self, X):
         return self._forward(X)[-1]
 
     def _train_one(self, X, T):
+        L = len(self.W) - 1
         Y = self._forward(X)
-        L = len(self.W)
         E = [t - y for t, y in zip(T, Y[L])]  # (E-L) E(L) = T - Y(L)
-        loss = half_sum_of_squares(E)  # (L1)
+        loss = half_sum_of_squares(E)  # (L1) loss = 1/2 sum E(L)^2
 
-        # Errors and deltas for every layer first, with the weights as they were
-        # before this sample: delta[l-1] = delta(l).
-        delta = [None] * L
+        # Every layer's delta first, with the weights as they were before this sample.
+        delta = [None] * (L + 1)  # delta[l] is delta(l)
         for l in range(L, 0, -1):
-            delta[l - 1] = [e * y * (1.0 - y) for e, y in zip(E, Y[l])]  # (D) E(l) * Y(l) * (1 - Y(l))
+            delta[l] = [e * y * (1.0 - y) for e, y in zip(E, Y[l])]  # (D) delta(l) = E(l) * Y(l) * (1 - Y(l))
             if l > 1:
                 if self._rule == "seed":
-                    E = times(self.W[l - 1], E)  # (E-l) E(l-1) = W(l) . E(l)
+                    E = times(self.W[l], E)  # (E-l) E(l-1) = W(l) E(l)
                 else:
-                    E = times(self.W[l - 1], delta[l - 1])  # (X-l) E(l-1) = W(l) . delta(l)
+                    E = times(self.W[l], delta[l])  # (X-l) E(l-1) = W(l) delta(l)
 
         # Then the step down the gradient.
         rate = self._learning_rate
         for l in range(1, L + 1):
-            add_outer(self.W[l - 1], rate, Y[l - 1], delta[l - 1])  # (U-W) W(l) += lambda Y(l-1) delta(l)^T
+            add_outer(self.W[l], rate, Y[l - 1], delta[l])  # (U-W) W(l) += lambda Y(l-1) delta(l)^T
             if self._bias:
-                add_scaled(self.B[l - 1], rate, delta[l - 1])  # (U-B) B(l) += lambda delta(l)
+                add_scaled(self.B[l], rate, delta[l])  # (U-B) B(l) += lambda delta(l)
         return loss
 
     def _backquery_one(self, outputs):
+        L = len(self.W) - 1
         Z = [logit(y) for y in outputs]  # (Q1) Z(L) = logit(Y(L))
-        for l in range(len(self.W), 0, -1):
-            shifted = [z - b for z, b in zip(Z, self.B[l - 1])]
-            Y = rescale(times(self.W[l - 1], shifted))  # (Q2) Y(l-1) = W(l) . (Z(l) - B(l)), (Q3)
+        for l in range(L, 0, -1):
+            Y = times(self.W[l], [z - b for z, b in zip(Z, self.B[l])])  # (Q2) Y(l-1) = W(l) (Z(l) - B(l))
+            Y = rescale(Y)  # (Q3) Y(l-1) onto [0.01, 0.99]
             if l > 1:
                 Z = [logit(y) for y in Y]  # (Q4) Z(l-1) = logit(Y(l-1))
         return Y

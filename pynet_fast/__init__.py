@@ -5,7 +5,7 @@ bit for bit the same weights and outputs; only the storage (contiguous float64
 blocks) and the arithmetic (Cython kernels, run without the GIL) differ. A model
 saved by either backend loads in the other.
 
-``scale_pixels(pixels)`` is ``pynet.mnist.scale_pixels`` (MNIST bytes to float64
+``scale_pixels(pixels)`` is ``pynet.app.mnist.scale_pixels`` (MNIST bytes to float64
 inputs) in compiled code.
 
 ``KERNELS`` names the compiled kernels in use: ``"portable"`` (any CPU of the platform),
@@ -30,17 +30,19 @@ except ImportError as error:  # a pure install (PYNET_NO_EXTENSIONS=1), or the c
         "`import pynet` is the same network in pure Python.") from None
 
 from pynet import __version__
-from pynet.mnist import PIXEL_SCALE
+from pynet.conventions import PIXEL_SCALE
 
 from ._select import KERNELS
 from ._select import core as _kernels  # the compiled module in use
 from .network import NeuralNetwork, neuralNetwork
 
+BACKEND = "fast"  # what pynet.backends.choose calls this implementation
+
 
 def scale_pixels(pixels):
-    """``pynet.mnist.scale_pixels`` in compiled code: bytes-like ``pixels`` -> ``array('d')``.
+    """``pynet.app.mnist.scale_pixels`` in compiled code: bytes-like ``pixels`` -> ``array('d')``.
 
-    Pixel ``p`` becomes ``pynet.mnist.PIXEL_SCALE[p]``, bit for bit. The result is flat,
+    Pixel ``p`` becomes ``pynet.conventions.PIXEL_SCALE[p]``, bit for bit. The result is flat,
     as pynet's; ``memoryview(result).cast("B").cast("d", (n, 784))`` makes it the rows
     that ``train_many`` and ``query_many`` of either backend take without a copy.
     """
@@ -50,4 +52,4 @@ def scale_pixels(pixels):
         return _kernels.scale_pixels(bytes(pixels), PIXEL_SCALE)
 
 
-__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "KERNELS", "__version__"]
+__all__ = ["NeuralNetwork", "neuralNetwork", "scale_pixels", "KERNELS", "BACKEND", "__version__"]

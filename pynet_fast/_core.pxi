@@ -352,7 +352,7 @@ cdef void rescale(double[::1] v, Py_ssize_t n) noexcept nogil:
 
 cdef void backquery(const Layout* net, const double[::1] P, const double[::1] outputs,
                     double[::1] z, double[::1] y) noexcept nogil:
-    """SPEC Q1 to Q4: y (n(0) values) from outputs (n(L)); z and y hold max(n) values each."""
+    """(Q1)-(Q4): y (n(0) values) from outputs (n(L)); z and y hold max(n) values each."""
     cdef int l
     cdef Py_ssize_t i, j
     for j in range(net.n[net.L]):
@@ -616,7 +616,7 @@ cdef class Core:
         return [y[j] for j in range(y.shape[0])]
 
     def backquery(self, outputs):
-        """SPEC Q1 to Q4 for checked outputs (a list of floats strictly between 0 and 1)."""
+        """(Q1)-(Q4) for checked outputs (a list of floats strictly between 0 and 1)."""
         cdef const Layout* net = &self.net
         cdef Py_ssize_t wide = _aligned(net.widest)
         cdef double[::1] t = self.S[net.t:net.t + net.n[net.L]]

@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
-"""The compiled storage and arithmetic of ``pynet_fast`` (read beside SPEC.md and pynet/matrix.py).
+"""The compiled storage and arithmetic of ``pynet_fast`` (read beside docs/maths.md and pynet/matrix.py).
 
 Two parts:
 

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from conftest import bits
+from helpers import bits
 
 
 def test_layer_sizes_and_names(backend):

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from conftest import load_backend
+from helpers import load_backend
 
-from pynet import augment, cli, mnist
+from pynet.app import augment, cli, mnist
 
 SIDE = 28
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from conftest import snapshot
+from helpers import snapshot
 
 NAN, INF = float("nan"), float("inf")
 

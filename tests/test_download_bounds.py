@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pynet import download
+from pynet.app import download
 
 NAME = "t10k-labels-idx1-ubyte"
 

@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from conftest import load_backend
+from helpers import load_backend
 
 
 def compiled_modules(fast):
@@ -79,7 +79,7 @@ def test_portable_kernels_can_be_forced_and_give_the_same_bits():
     fast = load_backend("fast")
     script = """
 import pynet, pynet_fast
-from conftest import bits
+from helpers import bits
 from test_parity import made_data
 inputs, targets = made_data(60, 37, 10)
 nets = [backend.NeuralNetwork(37, [23, 13], 10, 0.2, seed=5, bias=True, rule=rule)

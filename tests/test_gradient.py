@@ -1,4 +1,4 @@
-"""rule="exact" follows the true gradient of the loss (SPEC X-l).
+"""rule="exact" follows the true gradient of the loss (X-l in docs/maths.md).
 
 One training step changes each parameter by ``-learning_rate * dL/dp``; the test
 measures ``dL/dp`` by central finite differences of the loss (L1), computed from
@@ -74,7 +74,7 @@ def test_exact_rule_steps_down_the_true_gradient(backend, hidden, bias):
 
 
 def test_seed_rule_is_not_the_gradient_below_the_output(backend):
-    # The seed's rule passes raw errors back (SPEC E-l); with a hidden layer
+    # The seed's rule passes raw errors back (E-l); with a hidden layer
     # its first-layer step differs from the gradient's. This is why the exact
     # rule exists, and it shows the check above can fail.
     net = backend.NeuralNetwork(5, 3, 2, RATE, seed=7)

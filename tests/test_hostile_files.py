@@ -14,7 +14,7 @@ import struct
 import pytest
 
 from bounded import expect_clean_error, run_bounded
-from conftest import snapshot
+from helpers import snapshot
 
 pytest.importorskip("hypothesis")
 
@@ -24,7 +24,7 @@ CHILD = """
 import gzip, json, os, struct, sys, tempfile
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pynet
-from pynet import mnist
+from pynet.app import mnist
 
 folder = tempfile.mkdtemp()
 CASES = {cases}
@@ -151,7 +151,7 @@ def test_idx_headers_are_checked_against_the_files_size(tmp_path, name, content,
     path = tmp_path / name
     path.write_bytes(content)
     result = run_bounded("""
-        from pynet import mnist
+        from pynet.app import mnist
         try:
             mnist.read_idx_images(%r) if %r != "huge-labels" else mnist.read_idx_labels(%r)
         except (TypeError, ValueError) as error:
@@ -161,14 +161,14 @@ def test_idx_headers_are_checked_against_the_files_size(tmp_path, name, content,
 
 
 def test_pynet_train_on_hostile_idx_says_one_line(tmp_path):
-    from pynet import mnist
+    from pynet.app import mnist
 
     for base in mnist.IDX_NAMES.values():
         dims = [2 ** 32 - 1] * (3 if "images" in base else 1)
         (tmp_path / base).write_bytes(_idx(dims, b"\0" * 64))
     result = run_bounded("""
         import sys
-        from pynet import cli
+        from pynet.app import cli
         sys.exit(cli.main(["train", "--data", %r, "--epochs", "1"]))
     """ % str(tmp_path), memory_mb=1024, seconds=30)
     assert "Traceback" not in result.stderr
@@ -177,7 +177,7 @@ def test_pynet_train_on_hostile_idx_says_one_line(tmp_path):
 
 
 def test_csv_first_row_with_a_negative_label_is_not_a_header(tmp_path):
-    from pynet import mnist
+    from pynet.app import mnist
 
     path = tmp_path / "data.csv"
     path.write_text("-1," + ",".join(["0"] * 784) + "\n" + "3," + ",".join(["0"] * 784) + "\n")
@@ -190,7 +190,7 @@ def test_csv_line_without_end_is_bounded(tmp_path):
     with open(str(path), "w") as f:
         f.write("1" + ",0" * 3000000)
     result = run_bounded("""
-        from pynet import mnist
+        from pynet.app import mnist
         try:
             mnist.read_csv(%r)
         except (TypeError, ValueError) as error:
@@ -215,7 +215,7 @@ def test_backquery_scale_too_large_is_one_line(tmp_path):
     pynet.NeuralNetwork(784, 5, 10, 0.3, seed=1).save(model)
     result = run_bounded("""
         import sys
-        from pynet import cli
+        from pynet.app import cli
         sys.exit(cli.main(["backquery", %r, "--out", %r, "--scale", "100000"]))
     """ % (str(model), str(tmp_path / "out")), memory_mb=512, seconds=20)
     assert "Traceback" not in result.stderr and result.returncode != 0

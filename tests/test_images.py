@@ -6,8 +6,8 @@ import zlib
 
 import pytest
 
-from pynet import images
-from pynet.images import Image
+from pynet.app import images
+from pynet.app.images import Image
 
 
 def chunk(kind, body):

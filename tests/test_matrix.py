@@ -2,7 +2,7 @@
 
 import math
 
-from conftest import bits
+from helpers import bits
 from pynet import matrix
 
 M = [[0.1, -0.7, 2.5], [1e-3, 3.0, -0.25], [0.3, 0.3, 1e5], [-2.0, 0.5, 0.125]]  # 4 x 3

@@ -9,19 +9,11 @@ import struct
 import subprocess
 import sys
 from array import array
-from pathlib import Path
 
 import pytest
 
-from pynet import mnist
-
-ROOT = Path(__file__).resolve().parents[1]
-MNIST_DIR = ROOT.parent / "shared" / "data" / "mnist"
-
-
-def need_canonical():
-    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip("canonical MNIST is not at %s" % MNIST_DIR)
+from helpers import ROOT, full_mnist_dir
+from pynet.app import mnist
 
 
 def idx_images(pixels, count, rows=28, cols=28):
@@ -279,18 +271,18 @@ def test_bundled_subset_is_the_default_and_small():
 
 
 def test_bundled_subset_is_the_head_of_canonical_mnist():
-    need_canonical()
+    folder = full_mnist_dir()
     train, test = mnist.load()
-    full_train, full_test = mnist.load(MNIST_DIR)
+    full_train, full_test = mnist.load(folder)
     assert (len(full_train), len(full_test)) == (60000, 10000)
     assert full_train.head(6000).images == train.images and full_train.head(6000).labels == train.labels
     assert full_test.head(1000).images == test.images and full_test.head(1000).labels == test.labels
 
 
 def test_make_subset_regenerates_the_bundled_files(tmp_path):
-    need_canonical()
+    folder = full_mnist_dir()
     script = ROOT / "benchmarks" / "make_subset.py"
-    subprocess.run([sys.executable, str(script), str(MNIST_DIR), str(tmp_path)], check=True,
+    subprocess.run([sys.executable, str(script), str(folder), str(tmp_path)], check=True,
                    stdout=subprocess.DEVNULL, timeout=120)
     for name, digest in mnist.BUNDLED_SHA256.items():
         data = gzip.decompress((tmp_path / (name + ".gz")).read_bytes())
@@ -310,13 +302,3 @@ def test_damaged_bundled_file_is_refused(tmp_path, monkeypatch):
     labels.unlink()
     with pytest.raises(ValueError, match="missing or damaged"):
         mnist.load()
-
-
-def test_importing_pynet_does_not_import_the_data_layer():
-    code = "import sys, pynet; print(sorted(m for m in sys.modules if m.startswith('pynet.')))"
-    import pynet
-    env = dict(os.environ, PYTHONPATH=str(Path(pynet.__file__).resolve().parents[1]))
-    out = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT.parent), env=env, check=True,
-                         stdout=subprocess.PIPE, universal_newlines=True, timeout=60).stdout
-    for module in ("pynet.mnist", "pynet.cli", "pynet.download", "pynet.images", "pynet.plot"):
-        assert module not in out

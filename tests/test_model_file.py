@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from conftest import bits, snapshot
+from helpers import bits, snapshot
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from bounded import child_env, expect_clean_error, run_bounded
-from conftest import snapshot
+from helpers import snapshot
 
 
 @pytest.fixture

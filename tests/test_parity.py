@@ -5,14 +5,12 @@ Floats are compared by their bit patterns (``conftest.bits``), never with a tole
 """
 
 import array
-import gzip
 import pickle
-import struct
 
 import pytest
 
 import pynet
-from conftest import MNIST_DIR, bits, load_backend, one_hot, snapshot
+from helpers import bits, load_backend, one_hot, read_pixels, snapshot
 
 try:
     from hypothesis import given, settings
@@ -25,27 +23,12 @@ def fast():
     return load_backend("fast")
 
 
-def read_idx(name, count):
-    """The first ``count`` records of a gzipped IDX file, as raw bytes (pixels or labels)."""
-    path = MNIST_DIR / (name + ".gz")
-    if not path.exists():
-        pytest.skip("canonical MNIST is not at %s" % MNIST_DIR)
-    with gzip.open(str(path)) as f:
-        magic = struct.unpack(">I", f.read(4))[0]
-        dims = struct.unpack(">%dI" % (magic & 0xFF), f.read(4 * (magic & 0xFF)))
-        size = 1
-        for d in dims[1:]:
-            size *= d
-        return f.read(count * size), size
-
-
 @pytest.fixture(scope="module")
 def mnist_300():
-    """300 training samples and 20 test inputs of canonical MNIST, scaled as in SPEC."""
-    pixels, size = read_idx("train-images-idx3-ubyte", 300)
-    labels, _ = read_idx("train-labels-idx1-ubyte", 300)
-    test_pixels, _ = read_idx("t10k-images-idx3-ubyte", 20)
-    scale = pynet.mnist.PIXEL_SCALE
+    """300 training samples and 20 test inputs of canonical MNIST (the bundled head), scaled."""
+    pixels, labels, size = read_pixels("train", 300)
+    test_pixels, _, _ = read_pixels("t10k", 20)
+    scale = pynet.conventions.PIXEL_SCALE
     inputs = [[scale[p] for p in pixels[k * size:(k + 1) * size]] for k in range(300)]
     tests = [[scale[p] for p in test_pixels[k * size:(k + 1) * size]] for k in range(20)]
     return inputs, [one_hot(label) for label in labels], tests, pixels
@@ -344,10 +327,10 @@ def test_bad_single_inputs_raise_pynets_error(fast, inputs):
 
 def test_scale_pixels_matches_the_data_layer(fast):
     pixels = bytes(range(256)) * 5 + bytes([0, 255, 7])
-    expected = pynet.mnist.scale_pixels(pixels)
+    expected = pynet.app.mnist.scale_pixels(pixels)
     for form in (pixels, bytearray(pixels), memoryview(pixels), list(pixels)):
         got = fast.scale_pixels(form)
         assert isinstance(got, array.array) and got.typecode == "d"
         assert got.tobytes() == expected.tobytes()
-    assert bits(list(fast.scale_pixels(bytes(range(256))))) == bits(pynet.mnist.PIXEL_SCALE)
+    assert bits(list(fast.scale_pixels(bytes(range(256))))) == bits(pynet.conventions.PIXEL_SCALE)
     assert len(fast.scale_pixels(b"")) == 0

@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from pynet import plot
+from pynet.app import plot
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -19,7 +19,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from conftest import IMPLEMENTATIONS, load_backend, require_fast, snapshot  # noqa: E402
+from helpers import IMPLEMENTATIONS, load_backend, require_fast, snapshot  # noqa: E402
 from generated import FLOATS, NICE, build, build_rows, row_sets, scalars, build_scalar, vectors  # noqa: E402
 
 CASES = int(os.environ.get("PYNET_HYPOTHESIS_CASES", "400"))

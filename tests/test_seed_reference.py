@@ -7,7 +7,7 @@ the last bits may differ; that is all the tolerance allows for.)
 
 import pytest
 
-from conftest import one_hot, read_mnist
+from helpers import one_hot, read_mnist
 
 np = pytest.importorskip("numpy")
 

@@ -2,6 +2,8 @@
 
     python tests/micropython/make_fixtures.py OUT_DIR [MNIST_DIR]
 
+MNIST_DIR (canonical gzipped IDX files) defaults to the subset bundled with pynet.
+
 Runs on CPython. Everything MicroPython cannot do itself is prepared here: the
 exact bits of seeded initial weights, a model trained by ``pynet_fast`` (or by
 ``pynet`` where the compiled backend is not built), MNIST rows as raw bytes,
@@ -15,7 +17,6 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_MNIST = os.path.join(HERE, "..", "..", "..", "shared", "data", "mnist")
 
 INITIAL_CASES = [  # (layer sizes, seed)
     ([784, 100, 10], 1),
@@ -51,10 +52,11 @@ def parameters(net):
 
 def main():
     out = sys.argv[1]
-    mnist_dir = sys.argv[2] if len(sys.argv) > 2 else DEFAULT_MNIST
+    from pynet.app.mnist import BUNDLED_DIR
+    mnist_dir = sys.argv[2] if len(sys.argv) > 2 else BUNDLED_DIR
     os.makedirs(out, exist_ok=True)
     import pynet
-    from pynet.mnist import scale_row as scale, targets as one_hot
+    from pynet.conventions import scale_row as scale, targets as one_hot
     try:
         import pynet_fast as trainer
     except ImportError as error:

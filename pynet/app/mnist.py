@@ -1,11 +1,11 @@
-"""MNIST data: readers, the pixel scaling of SPEC's data conventions, and the bundled subset.
+"""MNIST data: readers, the pixel scaling of the data conventions, and the bundled subset.
 
 A data set is kept as it is stored, one byte per pixel: ``Dataset.images`` is a single
 ``bytes`` object of ``len(dataset) * rows * cols`` pixels, row-major, image after image,
 and ``Dataset.labels`` a ``bytes`` object of one label per image. Full MNIST thus takes
 about 55 MB; rows become floats only when they are used, a chunk at a time.
 
-Scaling (SPEC, "Data conventions"): pixel ``p`` in 0..255 becomes ``p / 255 * 0.99 + 0.01``
+Scaling (``pynet.conventions``; docs/maths.md, "Data"): pixel ``p`` in 0..255 becomes ``p / 255 * 0.99 + 0.01``
 (computed in that order, so that every backend gets the same bits), and a label ``d``
 becomes the target vector with 0.99 at index ``d`` and 0.01 elsewhere.
 
@@ -15,14 +15,14 @@ Where the data comes from (``load``):
 - a folder holding the four canonical IDX files, each gzipped or not:
   ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
   ``t10k-labels-idx1-ubyte`` (with or without ``.gz``), as ``pynet download`` leaves them;
-- ``"downloaded"``: the folder ``pynet download`` fills by default (see ``pynet.download``);
+- ``"downloaded"``: the folder ``pynet download`` fills by default (``default_cache_dir()``; ``pynet.app.download`` fills it);
 - CSV files in the form of the seed's lineage (``mnist_train_100.csv``: a label, then 784
   pixel values 0-255, per line): either ``"TRAIN.csv,TEST.csv"``, two paths joined by a
   comma, or a folder holding exactly one ``mnist_train*.csv`` and one ``mnist_test*.csv``.
 
 A path that exists always wins over the words ``bundled`` and ``downloaded``.
 
-The bundled subset (``pynet/data/``) is drawn from canonical MNIST by a fixed rule: the
+The bundled subset (``pynet/app/data/``) is drawn from canonical MNIST by a fixed rule: the
 first 6,000 training images and labels and the first 1,000 test images and labels, in
 their original order, stored as IDX files with the canonical names, gzipped at level 9
 with a zero timestamp so that the files are reproducible. ``benchmarks/make_subset.py``
@@ -37,11 +37,12 @@ import struct
 import zlib
 from array import array
 
+from ..conventions import PIXEL_SCALE, scale_row, targets  # noqa: F401 (part of this module's API)
+from .claims import check_claim, read_bounded
+
 ROWS = COLS = 28
 CLASSES = 10
 
-#: pixel value -> scaled input, SPEC data conventions, in this exact order of operations
-PIXEL_SCALE = [p / 255 * 0.99 + 0.01 for p in range(256)]
 
 #: the file names of canonical MNIST, without ``.gz``
 IDX_NAMES = {
@@ -50,6 +51,12 @@ IDX_NAMES = {
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
 }
+
+def default_cache_dir():
+    """Where ``pynet download`` puts full MNIST: ``$XDG_CACHE_HOME/pynet/mnist`` or ``~/.cache/pynet/mnist``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pynet", "mnist")
+
 
 #: the rule the bundled subset follows: the first images of each canonical file
 BUNDLED_COUNTS = {"train": 6000, "test": 1000}
@@ -69,21 +76,6 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 # -- scaling ----------------------------------------------------------------------
-
-
-def scale_row(pixels):
-    """One image's pixels (bytes-like or a sequence of ints 0..255) as a list of floats."""
-    table = PIXEL_SCALE
-    return [table[p] for p in pixels]
-
-
-def targets(label, n=CLASSES):
-    """The target vector for ``label``: 0.99 at that index, 0.01 elsewhere."""
-    if not 0 <= label < n:
-        raise ValueError("label %r is outside 0..%d" % (label, n - 1))
-    row = [0.01] * n
-    row[label] = 0.99
-    return row
 
 
 def _byte_tables():
@@ -237,8 +229,8 @@ def read_idx(path, expected_dims=None):
             count = 1
             for d in dims:
                 count *= d
-            _check_claim(path, raw, stream is not raw, 4 + 4 * ndim, count)
-            data = _read_bounded(stream, count)
+            check_claim(path, raw, stream is not raw, 4 + 4 * ndim, count)
+            data = read_bounded(stream, count)
             if len(data) < count:
                 raise ValueError("%s: truncated: the header promises %d bytes of data, the file has %d"
                                  % (path, count, len(data)))
@@ -250,43 +242,6 @@ def read_idx(path, expected_dims=None):
         stream.close()
         raw.close()
     return dims, data
-
-
-# Deflate packs at most 1032 bytes into one (RFC 1951: a 258-byte match in under 2 bits);
-# a gzip file of n bytes cannot hold more than this many times as much data.
-_DEFLATE_RATIO = 1032
-
-
-def _check_claim(path, raw, compressed, header, count):
-    """Refuse a header that promises more data than the file could hold, before reading it.
-
-    An uncompressed file must hold exactly ``header + count`` bytes; a gzipped one at
-    most ``_DEFLATE_RATIO`` times its own size.
-    """
-    size = os.fstat(raw.fileno()).st_size
-    if compressed:
-        if count > size * _DEFLATE_RATIO:
-            raise ValueError("%s: the header promises %d bytes of data, more than a gzip file of %d bytes can hold"
-                             % (path, count, size))
-    elif count != size - header:
-        which = "truncated" if count > size - header else "has data after the %d bytes its header promises" % count
-        if count > size - header:
-            raise ValueError("%s: %s: the header promises %d bytes of data, the file has %d"
-                             % (path, which, count, max(0, size - header)))
-        raise ValueError("%s: %s" % (path, which))
-
-
-def _read_bounded(stream, count):
-    """Up to ``count`` bytes, read in pieces, so memory follows what the file really holds."""
-    parts = []
-    left = count
-    while left > 0:
-        part = stream.read(min(left, 1 << 24))
-        if not part:
-            break
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
 
 
 def read_idx_images(path):
@@ -376,8 +331,8 @@ def read_csv(path, rows=ROWS, cols=COLS):
                 if not line:
                     continue
                 fields = line.split(",")
-                if number == 1 and not _is_integer(fields[0]):
-                    continue  # a header such as "label,pixel0,..."
+                if number == 1 and not fields[0].strip().lstrip("+-").isdigit():
+                    continue  # a header such as "label,pixel0,..." (a label such as -1 is data)
                 if len(fields) != size + 1:
                     raise ValueError("%s, line %d: %d values, expected a label and %d pixels"
                                      % (path, number, len(fields), size))
@@ -400,15 +355,6 @@ def read_csv(path, rows=ROWS, cols=COLS):
     if not labels:
         raise ValueError("%s: no images" % path)
     return Dataset(bytes(pixels), bytes(labels), rows, cols, name=path)
-
-
-def _is_integer(text):
-    """Whether ``text`` reads as a whole number (such as ``7`` or ``-1``): a data row, not a header."""
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _csv_in_folder(folder, prefix):
@@ -472,8 +418,7 @@ def load(data=None):
         if data == "bundled":
             return bundled()
         if data == "downloaded":
-            from . import download
-            folder = download.default_cache_dir()
+            folder = default_cache_dir()
             if not os.path.isdir(folder):
                 raise ValueError("no downloaded MNIST in %s; run 'pynet download' first" % folder)
             return read_idx_folder(folder)

@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 import zlib
 
-from .mnist import IDX_NAMES
+from .mnist import IDX_NAMES, default_cache_dir  # noqa: F401 (default_cache_dir: part of this module's API)
 
 # HTTPS only: a plain http:// mirror could be altered on the way (the checksums would
 # catch it, but a mirror that cannot be trusted is not worth the time it takes).
@@ -75,12 +75,6 @@ def received_limit(name):
 
 class DownloadError(Exception):
     """No mirror gave a valid copy of a file; the message lists each mirror's failure."""
-
-
-def default_cache_dir():
-    """``$XDG_CACHE_HOME/pynet/mnist``, or ``~/.cache/pynet/mnist``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "pynet", "mnist")
 
 
 def mirrors_from_env(default=DEFAULT_MIRRORS):

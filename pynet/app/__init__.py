@@ -1,0 +1,7 @@
+"""The application built on pynet's core: the ``pynet`` command line and what it needs.
+
+``cli`` and ``commands/`` (one module per command), ``training`` (the training loop),
+``progress``, ``metrics``, ``mnist`` (data sets) and ``download``, ``images`` (PNG and
+PGM), ``augment`` (jitter), ``plot``. Everything here imports the core (``pynet``);
+the core never imports anything here.
+"""

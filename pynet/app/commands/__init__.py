@@ -1,0 +1,1 @@
+"""The commands of ``pynet``: one module each, with ``add_parser(commands)`` and ``run(args, out, err)``."""

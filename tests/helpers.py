@@ -1,0 +1,103 @@
+"""What the tests share: the backends under test, MNIST rows, bit-exact comparisons.
+
+Every test module imports from here (``from helpers import ...``); ``conftest.py``
+holds only fixtures and hooks.
+
+MNIST comes from the subset bundled with the package (the first 6,000 training and
+1,000 test images of canonical MNIST), so every test runs in a bare clone. Tests that
+need the full canonical files call ``full_mnist_dir()``, which reads the folder named by
+``PYNET_MNIST_DIR`` and otherwise skips with an *expected* skip (see ``skip_expected``).
+"""
+
+import os
+import struct
+from pathlib import Path
+
+import pytest
+
+from pynet import backends, conventions
+
+ROOT = Path(__file__).resolve().parents[1]
+IMPLEMENTATIONS = {"pure": backends.MODULES["pure"], "fast": backends.MODULES["fast"]}
+MNIST_DIR_ENV = "PYNET_MNIST_DIR"
+EXPECTED = "expected: "  # the prefix of a skip the suite declares expected
+
+
+def skip_expected(reason):
+    """Skip a test for a reason the suite expects (CI fails on any other skip)."""
+    pytest.skip(EXPECTED + reason)
+
+
+def require_fast():
+    return os.environ.get("PYNET_REQUIRE_FAST") == "1"
+
+
+def load_backend(name):
+    """The module for ``name`` (``pure`` or ``fast``), chosen by ``pynet.backends.choose``.
+
+    Where ``pynet_fast`` is not built its tests skip (expected in a pure install), unless
+    ``PYNET_REQUIRE_FAST=1``: then a missing build is a failure.
+    """
+    try:
+        return backends.choose(name)
+    except ImportError as error:
+        if require_fast():
+            pytest.fail("PYNET_REQUIRE_FAST=1 but %s does not import: %s" % (IMPLEMENTATIONS[name], error))
+        skip_expected("%s is not built: %s" % (IMPLEMENTATIONS[name], error))
+
+
+def full_mnist_dir():
+    """The folder of canonical MNIST named by ``PYNET_MNIST_DIR``; an expected skip when it is unset."""
+    folder = os.environ.get(MNIST_DIR_ENV)
+    if not folder:
+        skip_expected("full MNIST: set %s to a folder of the canonical files" % MNIST_DIR_ENV)
+    path = Path(folder)
+    if not (path / "train-images-idx3-ubyte.gz").exists():
+        pytest.fail("%s=%s holds no canonical MNIST" % (MNIST_DIR_ENV, folder))
+    return path
+
+
+_BUNDLED = {}
+
+
+def bundled_mnist():
+    """``(train, test)`` of the bundled subset (``pynet.app.mnist.Dataset``), read once."""
+    if not _BUNDLED:
+        from pynet.app import mnist
+        _BUNDLED["sets"] = mnist.bundled()
+    return _BUNDLED["sets"]
+
+
+def read_mnist(kind, count):
+    """The first ``count`` (inputs, label) pairs of MNIST ``kind`` ('train' or 't10k'), scaled.
+
+    The bundled subset is the head of canonical MNIST, so these are canonical rows.
+    """
+    train, test = bundled_mnist()
+    dataset = train if kind == "train" else test
+    assert count <= len(dataset), "the bundled subset has %d %s images" % (len(dataset), kind)
+    return [(dataset.scaled(k), dataset.labels[k]) for k in range(count)]
+
+
+def read_pixels(kind, count):
+    """``(pixels, labels, size)``: the first ``count`` images of ``kind`` as raw bytes."""
+    train, test = bundled_mnist()
+    dataset = train if kind == "train" else test
+    assert count <= len(dataset)
+    return dataset.images[:count * dataset.size], dataset.labels[:count], dataset.size
+
+
+def one_hot(label, n=10):
+    return conventions.targets(label, n)
+
+
+def bits(values):
+    """Nested floats as their exact bit patterns, for comparisons that allow no rounding."""
+    if isinstance(values, (list, tuple)):
+        return [bits(v) for v in values]
+    return struct.pack("<d", values).hex()
+
+
+def snapshot(network):
+    """Everything a failed call must leave alone, bit for bit."""
+    return bits([network.get_weights(), network.get_biases()]), network.learning_rate, network.layer_sizes
