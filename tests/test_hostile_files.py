@@ -84,11 +84,11 @@ def test_model(path, value, damage, noise, cut):
 # -- IDX --------------------------------------------------------------------------
 BIG = st.sampled_from([0, 1, 2, 28, 255, 2 ** 16, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1])
 @profile
-@given(st.sampled_from([0, 0x0800, 0x0801, 0x0803, 0xFFFF]), st.integers(0, 5),
+@given(st.sampled_from([0x08, 0x08, 0x08, 0x09, 0x0D, 0x00, 0xFF]), st.sampled_from([1, 3, 1, 3, 0, 2, 4, 255]),
        st.lists(BIG | st.integers(0, 2 ** 32 - 1), min_size=0, max_size=5), st.integers(0, 3000),
        st.booleans(), st.integers(0, 40))
-def test_idx(magic, ndim, dims, length, compressed, empty_members):
-    data = struct.pack(">HBB", 0, magic & 0xFF, ndim) + b"".join(struct.pack(">I", d) for d in dims[:ndim])
+def test_idx(kind, ndim, dims, length, compressed, empty_members):
+    data = struct.pack(">HBB", 0, kind, ndim) + b"".join(struct.pack(">I", d) for d in dims[:ndim])
     data += bytes(k % 10 for k in range(length))
     if compressed:
         data = gzip.compress(data) + gzip.compress(b"") * empty_members

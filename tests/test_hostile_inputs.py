@@ -273,26 +273,30 @@ def test_large_but_finite_steps_still_run(backend):
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
 def test_ctrl_c_in_pure_train_many_stops_between_samples(pure):
-    """SIGINT at random moments: the weights are always those after a whole number of samples."""
-    rows = [[0.1 * (k % 7), 0.2, 0.3, 0.4] for k in range(400)]
-    targets = [[0.01, 0.99]] * 400
-    reference = pure.NeuralNetwork(4, 30, 2, 0.3, seed=3)
-    states = [snapshot(reference)]
+    """SIGINT at moments spread over the call: the weights are always those after a whole number of samples."""
+    rows = [[0.02 * ((k + i) % 50) for i in range(50)] for k in range(120)]
+    targets = [[0.01] * k + [0.99] + [0.01] * (9 - k) for k in range(10)] * 12
+    reference = pure.NeuralNetwork(50, 100, 10, 0.3, seed=3)
+    states = [reference.get_weights()]
+    started = time.monotonic()
     for k in range(len(rows)):
         reference.train(rows[k], targets[k])
-        states.append(snapshot(reference))
+        states.append(reference.get_weights())
+    call = time.monotonic() - started  # about how long train_many takes
     main = threading.main_thread().ident
     for trial in range(8):
-        net = pure.NeuralNetwork(4, 30, 2, 0.3, seed=3)
-        timer = threading.Timer(0.01 + 0.013 * trial, signal.pthread_kill, (main, signal.SIGINT))
+        net = pure.NeuralNetwork(50, 100, 10, 0.3, seed=3)
+        timer = threading.Timer(call * (0.1 + 0.1 * trial), signal.pthread_kill, (main, signal.SIGINT))
         timer.start()
         try:
-            net.train_many(rows, targets)
-            time.sleep(1)  # the signal may come after the call
+            try:
+                net.train_many(rows, targets)
+                time.sleep(call + 1)  # the signal may come after the call
+            finally:
+                timer.join()
         except KeyboardInterrupt:
             pass
-        timer.join()
-        assert snapshot(net) in states, "trial %d left a half-done step" % trial
+        assert net.get_weights() in states, "trial %d left a half-done step" % trial
 
 
 # -- re-entrancy -----------------------------------------------------------------------------------
