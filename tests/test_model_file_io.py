@@ -54,6 +54,7 @@ def test_load_refuses_devices_and_directories(path):
     expect_clean_error(result, ["ValueError", "not a regular file"])
 
 
+@pytest.mark.skipif(os.environ.get("PYNET_SANITIZER") == "asan", reason="needs RLIMIT_AS, which ASan cannot run under")
 def test_load_of_a_file_larger_than_memory_allows_is_refused_before_reading(tmp_path):
     huge = tmp_path / "huge.json"
     with open(str(huge), "wb") as f:
