@@ -1,7 +1,7 @@
 """Reading and writing whole files safely: the file I/O around the model file.
 
-``write_text(path, text)`` replaces ``path`` atomically: the text goes to a
-temporary file in the same directory, is flushed to disk, and is renamed over
+``replace(path, write)`` replaces ``path`` atomically: ``write(f)`` writes the new
+text to ``f``, a temporary file in the same directory (UTF-8), which is flushed to disk and renamed over
 ``path``, so a reader (or a crash, a full disk, a kill, another process saving to the
 same path) leaves ``path`` as the old complete file or the new complete file, never
 part of one. Details:
@@ -108,22 +108,25 @@ def _read_exactly(fd, size, path):
 
 def write_text(path, text):
     """Replace the file at ``path`` by ``text`` (UTF-8), atomically."""
+    replace(path, lambda f: f.write(text))
+
+
+def replace(path, write):
+    """Replace the file at ``path`` by what ``write(f)`` writes to the text file ``f``, atomically."""
     path = _name(path)
     if not hasattr(os, "fstat") or not hasattr(os, "O_EXCL"):
-        _write_simply(path, text)
+        _write_simply(path, write)
         return
     target = os.path.realpath(path)  # a symbolic link is followed: its file is replaced
-    data = text.encode("utf-8")
     mode = _existing_mode(target)
     fd, temporary = _create_temporary(os.path.dirname(target))
     try:
-        try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             if mode is not None and hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)
-            _write_all(fd, data)
+            write(f)
+            f.flush()
             os.fsync(fd)
-        finally:
-            os.close(fd)
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -161,13 +164,6 @@ def _create_temporary(directory):
     raise OSError("could not create a temporary file in %s" % _shown(directory or "."))
 
 
-def _write_all(fd, data):
-    view = memoryview(data)
-    while len(view):
-        written = os.write(fd, view[:_CHUNK])
-        view = view[written:]
-
-
 def _sync_directory(directory):
     """Make the rename itself durable (POSIX); where a directory cannot be opened, skip."""
     try:
@@ -182,12 +178,12 @@ def _sync_directory(directory):
         os.close(fd)
 
 
-def _write_simply(path, text):
+def _write_simply(path, write):
     """MicroPython: a temporary file beside ``path``, then a rename."""
     temporary = "%s.tmp" % path
     try:
         with open(temporary, "w") as f:
-            f.write(text)
+            write(f)
         getattr(os, "replace", os.rename)(temporary, path)
     except BaseException:
         try:

@@ -35,11 +35,12 @@ class NetworkBase:
         weights = initial_weights(sizes, checks.seed(seed))  # (I)
         self._store(weights, [[0.0] * n for n in sizes[1:]])  # biases start at 0
 
-    def _describe(self, sizes, learning_rate, rule, bias):
+    def _describe(self, sizes, learning_rate, rule, bias, training=None):
         self._layer_sizes = sizes
         self._learning_rate = learning_rate
         self._rule = rule
         self._bias = bias
+        self._training = [] if training is None else training
 
     # -- description -------------------------------------------------------
 
@@ -66,6 +67,21 @@ class NetworkBase:
     def bias(self):
         """Whether the layers have biases ``B(l)`` (F1), (U-B)."""
         return self._bias
+
+    @property
+    def training(self):
+        """How the model was trained: a list of JSON objects, one per training run.
+
+        Empty for a new network. The list may be changed in place (a run appends
+        its record); it is checked (plain JSON, bounded in size) when it is assigned
+        and whenever the network is saved, and travels with the model file, pickles
+        and copies.
+        """
+        return self._training
+
+    @training.setter
+    def training(self, records):
+        self._training = checks.training(records, "training")
 
     def __repr__(self):
         return "%s(layer_sizes=%r, learning_rate=%r, rule=%r, bias=%r)" % (
@@ -234,14 +250,16 @@ class NetworkBase:
     def to_dict(self):
         """The whole network as a dict of plain JSON types (see ``pynet.modelfile``)."""
         weights, biases = self._export()
-        return modelfile.to_dict(self._layer_sizes, self._rule, self._bias, self._learning_rate, weights, biases)
+        return modelfile.to_dict(self._layer_sizes, self._rule, self._bias, self._learning_rate, weights, biases,
+                                 self._training)
 
     @classmethod
     def from_dict(cls, data):
         """A network from :meth:`to_dict`'s form; every field is checked first."""
         fields = modelfile.from_dict(data)
         network = object.__new__(cls)  # (MicroPython has no cls.__new__)
-        network._describe(fields["layer_sizes"], fields["learning_rate"], fields["rule"], fields["bias"])
+        network._describe(fields["layer_sizes"], fields["learning_rate"], fields["rule"], fields["bias"],
+                          fields["training"])
         network._store(fields["weights"], fields["biases"])
         return network
 

@@ -361,3 +361,50 @@ def biases(values, sizes, enabled):
                 if value != 0.0:
                     raise ValueError("biases[%d][%d] is %r but this network has no biases (bias=False)" % (l, j, value))
     return out
+
+
+TRAINING_DEPTH = 16  # how deeply the JSON in one training record may nest
+TRAINING_ITEMS = 1000000  # how many values (numbers, strings, list and object entries) all records may hold
+
+
+def training(records, name):
+    """A fresh copy of a model's training history: a list of JSON objects.
+
+    Each record may hold plain JSON values only (None, True/False, ints, finite
+    floats, strings, lists, and objects with string keys), nested at most
+    ``TRAINING_DEPTH`` deep, with at most ``TRAINING_ITEMS`` values in all.
+    """
+    if not isinstance(records, list):
+        raise TypeError("%s must be a list of JSON objects, not %s" % (name, _kind(records)))
+    budget = [TRAINING_ITEMS]
+    out = []
+    for k, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise TypeError("%s[%d] must be a JSON object (a dict), not %s" % (name, k, _kind(record)))
+        out.append(_json_value(record, "%s[%d]" % (name, k), 1, budget))
+    return out
+
+
+def _json_value(value, name, depth, budget):
+    """A copy of ``value`` if it is plain JSON; ``budget[0]`` counts the values still allowed."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ValueError("%s: the training records hold more than %d values" % (name, TRAINING_ITEMS))
+    if value is None or isinstance(value, (bool, str)) or _is_int(value):
+        return value
+    if type(value) is float:
+        if not -_INF < value < _INF:
+            raise ValueError("%s must be finite, got %r" % (name, value))
+        return value
+    if depth >= TRAINING_DEPTH and isinstance(value, (list, dict)):
+        raise ValueError("%s is nested more than %d deep" % (name, TRAINING_DEPTH))
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item, "%s[%d]" % (name, i), depth + 1, budget) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        copy = {}
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError("%s has a key %r that is not a string" % (name, key))
+            copy[key] = _json_value(value[key], "%s[%r]" % (name, key), depth + 1, budget)
+        return copy
+    raise TypeError("%s must be a plain JSON value, not %s" % (name, _kind(value)))

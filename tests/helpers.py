@@ -101,3 +101,57 @@ def bits(values):
 def snapshot(network):
     """Everything a failed call must leave alone, bit for bit."""
     return bits([network.get_weights(), network.get_biases()]), network.learning_rate, network.layer_sizes
+
+
+def reproducible_model(path):
+    """The model file at ``path`` as a dict, its training record without the fields that say
+    where and when each run ran (``pynet.app.record.MACHINE_FIELDS``): two runs of the same
+    command and seed give equal dicts, whichever backend, machine or time."""
+    import json
+
+    from pynet.app.record import reproducible_part
+
+    with open(str(path)) as f:
+        data = json.load(f)
+    data["training"] = [reproducible_part(run) for run in data.get("training", [])]
+    return data
+
+
+def run_cli(argv):
+    """``pynet.app.cli.main(argv)`` in this process: ``(exit status, stdout, stderr)``."""
+    import io
+    import sys
+
+    from pynet.app import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = cli.main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+    return code, out.getvalue(), err.getvalue()
+
+
+def read_rgb_png(data):
+    """``(width, height, rows of (r, g, b))`` of an 8-bit RGB PNG as pynet writes them (rows unfiltered)."""
+    import zlib
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    assert (depth, colour) == (8, 2)
+    pos, idat = 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = 3 * width + 1
+    rows = []
+    for y in range(height):
+        assert raw[y * stride] == 0  # filter type None
+        line = raw[y * stride + 1:(y + 1) * stride]
+        rows.append([tuple(line[3 * x:3 * x + 3]) for x in range(width)])
+    return width, height, rows

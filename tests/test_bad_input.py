@@ -194,7 +194,7 @@ def test_a_two_dimensional_view_is_not_one_input(net):
 def test_huge_integers_as_learning_rate_or_weights(backend, net):
     with pytest.raises(ValueError, match="learning_rate must be finite"):
         backend.NeuralNetwork(4, 3, 2, 10 ** 400)
-    data = net.to_dict()
+    data = dict(net.to_dict(), version=1, weights=net.get_weights(), biases=net.get_biases())  # numbers as JSON
     data["weights"][0][1][2] = 10 ** 400
     with pytest.raises(ValueError, match=r"weights\[0\]\[1\]\[2\] must be finite"):
         backend.NeuralNetwork.from_dict(data)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import reproducible_model
+
 from pynet import NeuralNetwork
 from pynet.app import cli, images, mnist
 from pynet.app.backend import choose_backend
@@ -56,7 +58,8 @@ def trained(data_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
     out, err = io.StringIO(), io.StringIO()
     argv = ["train", "--data", str(data_dir), "--hidden", "30", "--lr", "0.3", "--epochs", "2", "--seed", "3",
-            "--backend", "pure", "--shuffle", "--save", str(folder / "model.json"), "--plot", str(folder / "curve.svg")]
+            "--backend", "pure", "--shuffle", "--test-each-epoch", "--save", str(folder / "model.json"),
+            "--plot", str(folder / "curve.svg")]
     code = run_main(argv, out, err)
     return code, out.getvalue(), err.getvalue(), folder / "model.json", folder / "curve.svg"
 
@@ -111,14 +114,18 @@ def test_train_reports_each_epoch_and_saves(trained):
     assert "\r" not in err
 
 
-def test_plot_is_an_svg_with_both_series(trained):
+def test_plot_is_an_svg_with_the_running_loss_and_accuracies(trained):
     curve = trained[4]
     root = ET.parse(str(curve)).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     classes = [el.get("class") for el in root.iter() if el.get("class")]
-    assert classes.count("loss") == 3 and classes.count("accuracy") == 3  # a line and 2 points each
+    assert classes.count("loss") == 1  # one line ...
+    loss = [el for el in root.iter() if el.get("class") == "loss"][0]
+    assert len(loss.get("points").split()) >= 2 * 20  # ... with at least 20 points per epoch
+    assert classes.count("train") == 3 and classes.count("test") == 3  # a line and 2 points each
+    assert "validation" not in classes  # not measured: not drawn
     text = " ".join(el.text or "" for el in root.iter())
-    assert "epoch" in text and "test accuracy" in text and "loss" in text
+    assert "epoch" in text and "accuracy %" in text and "loss (running mean)" in text
 
 
 def test_evaluate_json_agrees_with_training(trained, data_dir):
@@ -158,10 +165,12 @@ def test_train_on_csv_with_limits_and_bias(csv_data, tmp_path):
     assert err.getvalue() == ""
     text = out.getvalue()
     lines = text.splitlines()
-    assert lines[0].startswith("training 784-8-6-10 (rule exact, bias, lr 0.3) on 40 images")
-    assert "testing on 10" in lines[0]
-    assert lines[1].startswith("epoch 1/2") and "/10)" in lines[1] and "  lr 0.3  " in lines[1]
-    assert lines[2].startswith("epoch 2/2") and "  lr 0.15  " in lines[2]  # --lr-decay 0.5
+    assert lines[0] == "seed 1"
+    assert lines[1].startswith("training 784-8-6-10 (rule exact, bias, lr 0.3) on 40 images")
+    assert "testing on 10" in lines[1]
+    assert lines[2].startswith("epoch 1/2") and "test" not in lines[2] and "  lr 0.3  " in lines[2]
+    assert lines[3].startswith("epoch 2/2") and "  lr 0.15  " in lines[3]  # --lr-decay 0.5
+    assert lines[4].startswith("test accuracy ") and lines[4].endswith("/10)")  # once, at the end
     network = NeuralNetwork.load(str(tmp_path / "m.json"))
     assert network.layer_sizes == (784, 8, 6, 10) and network.bias and network.rule == "exact"
 
@@ -171,7 +180,7 @@ def test_same_seed_same_model(data_dir, tmp_path):
         argv = ["train", "--data", str(data_dir), "--hidden", "5", "--limit", "50", "--test-limit", "5",
                 "--seed", "9", "--shuffle", "--quiet", "--backend", "pure", "--save", str(tmp_path / (name + ".json"))]
         assert run_main(argv) == 0
-    assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
+    assert reproducible_model(tmp_path / "a.json") == reproducible_model(tmp_path / "b.json")
 
 
 def test_fast_and_pure_backends_train_the_same_model(data_dir, tmp_path):
@@ -185,9 +194,10 @@ def test_fast_and_pure_backends_train_the_same_model(data_dir, tmp_path):
                 "--epochs", "2", "--seed", "4", "--shuffle", "--chunk", "50", "--quiet", "--backend", backend,
                 "--save", str(tmp_path / (backend + ".json"))]
         assert run_main(argv, out) == 0
-        outputs[backend] = [line.rsplit("  ", 1)[0] for line in out.getvalue().splitlines()[1:3]]  # less the time
-    assert outputs["pure"] == outputs["fast"]
-    assert (tmp_path / "pure.json").read_text() == (tmp_path / "fast.json").read_text()
+        outputs[backend] = [line.rsplit("  ", 1)[0] for line in out.getvalue().splitlines()
+                            if line.startswith("epoch")]  # less the time
+    assert outputs["pure"] == outputs["fast"] and len(outputs["pure"]) == 2
+    assert reproducible_model(tmp_path / "pure.json") == reproducible_model(tmp_path / "fast.json")
     reports = {}
     for backend in ("pure", "fast"):
         out = io.StringIO()
@@ -252,7 +262,7 @@ def test_backquery_writes_ten_pngs(trained, tmp_path):
     ([], 2, "required"),
     (["evaluate", "/nonexistent/model.json"], 1, "/nonexistent/model.json: No such file or directory"),
     (["query", "/nonexistent/model.json"], 2, "required: IMAGE"),
-    (["backquery", "m.json"], 2, "required: --out"),
+    (["backquery", "m.json"], 2, "--grid FILE.png, --out DIR, or both"),
 ])
 def test_bad_arguments_give_one_line(argv, code, message):
     err = io.StringIO()
@@ -349,8 +359,9 @@ def test_ctrl_c_stops_and_still_saves(tmp_path):
                                universal_newlines=True)
     try:
         deadline = time.monotonic() + 30
-        first = process.stdout.readline()  # "training ..." is printed once the data is loaded
-        assert first.startswith("training"), first
+        first = process.stdout.readline()  # the seed, then "training ..." once the data is loaded
+        assert first.startswith("seed "), first
+        assert process.stdout.readline().startswith("training")
         time.sleep(1.0)
         assert process.poll() is None and time.monotonic() < deadline
         process.send_signal(signal.SIGINT)
@@ -361,8 +372,9 @@ def test_ctrl_c_stops_and_still_saves(tmp_path):
             process.wait()
     assert process.returncode == 130, err
     # (1000 epochs cannot end in the second before Ctrl-C, however fast the interpreter)
-    assert "stopping after the current sample" in err and "interrupted in epoch " in err
+    assert "stopping after the current chunk of 120 samples" in err and "stopped early, in epoch " in err
     assert "Traceback" not in err
     assert NeuralNetwork.load(str(model)).layer_sizes == (784, 50, 10)
     assert "saved the model" in out
-    assert (tmp_path / "c.svg").exists()
+    assert "stopped early" in (tmp_path / "c.svg").read_text()  # the curve of what was measured, saying so
+    assert NeuralNetwork.load(str(model)).training[0]["stopped_early"] is True

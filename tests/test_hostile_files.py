@@ -39,7 +39,10 @@ def expect_clean(read, path, kind):
         assert str(error), "an error without a message"
 
 # -- model files --------------------------------------------------------------------
-good = pynet.NeuralNetwork(3, 2, 2, 0.3, seed=1, bias=True).to_dict()
+network = pynet.NeuralNetwork(3, 2, 2, 0.3, seed=1, bias=True)
+good_2 = network.to_dict()
+good_1 = dict(good_2, version=1, weights=network.get_weights(), biases=network.get_biases())
+del good_1["training"]
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-10 ** 30, 10 ** 30) | st.floats() | st.text(max_size=5),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
                     max_leaves=12)
@@ -63,9 +66,9 @@ def mutated(data, path, value):
 
 @profile
 @given(PATHS, JSON, st.sampled_from(["as-is", "truncated", "latin1", "deep", "huge-number", "bytes"]),
-       st.binary(max_size=64), st.integers(0, 400))
-def test_model(path, value, damage, noise, cut):
-    text = json.dumps(mutated(good, path, value)).encode()
+       st.binary(max_size=64), st.integers(0, 400), st.booleans())
+def test_model(path, value, damage, noise, cut, old_version):
+    text = json.dumps(mutated(good_1 if old_version else good_2, path, value)).encode()
     if damage == "truncated":
         text = text[:cut]
     elif damage == "latin1":

@@ -195,7 +195,7 @@ def test_a_full_file_system_leaves_the_old_model(pure, small_filesystem):
     old = pure.NeuralNetwork(3, 2, 1, 0.3, seed=1)
     old.save(path)
     with pytest.raises(OSError):
-        pure.NeuralNetwork(100, 100, 10, 0.3, seed=2).save(path)  # about 230 KB
+        pure.NeuralNetwork(200, 200, 10, 0.3, seed=2).save(path)  # about 560 KB
     assert snapshot(pure.NeuralNetwork.load(path)) == snapshot(old)
     assert os.listdir(str(small_filesystem)) == ["model.json"]
 

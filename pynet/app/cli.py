@@ -1,9 +1,10 @@
 """The ``pynet`` command: train on MNIST, evaluate, query, back query, download.
 
     pynet train [--data DATA] [--hidden 200[,100]] [--lr 0.1] [--epochs 5] ...
-    pynet evaluate model.json [--data DATA] [--json]
+    pynet info model.json [--json]
+    pynet evaluate model.json [--data DATA] [--json] [--misclassified FILE.png]
     pynet query model.json IMAGE
-    pynet backquery model.json --out DIR
+    pynet backquery model.json [--out DIR] [--grid FILE.png]
     pynet download [DIR]
 
 Each command is a module of ``pynet.app.commands`` with ``add_parser(commands)`` and
@@ -15,12 +16,17 @@ download`` fetched), or CSV files as ``TRAIN.csv,TEST.csv``. ``--backend`` takes
 names of ``pynet.backends.choose``: ``pure``, ``fast``, or ``auto`` (the default:
 ``fast`` when it is built).
 
-Training feeds ``train_many`` a chunk of samples at a time (``--chunk``). The first
-Ctrl-C asks training to stop once the chunk in progress is done, which with the pure
-backend's default chunk of one sample means after the current sample; the model is
-then saved and the curve plotted as asked, and the exit status is 130. A second
-Ctrl-C interrupts at once, except during a training step, which is always completed
-so that the saved model is never half-updated (what ``--save`` asked for is still written).
+``pynet train`` is a thin layer over ``pynet.app.training.train``: it prints the seed
+first (drawn when ``--seed`` is not given), holds out ``--validation`` images, keeps the
+last or the best epoch (``--keep``), continues a saved model (``--resume``), and
+writes the model (with the record of the run, shown by ``pynet info``) and the
+learning curve (``--plot``, SVG or PNG). It feeds ``train_many`` a chunk of samples at
+a time (``--chunk``: at most 250 by default, and at most 1/50 of an epoch). The first
+Ctrl-C asks training to stop once the chunk in progress is done; the model is then
+saved and the curve plotted as asked, the message says it stopped early, and the
+exit status is 130. A second Ctrl-C interrupts at once, except during a training
+step, which is always completed so that the saved model is never half-updated (what
+``--save`` asked for is still written).
 
 Errors in the arguments, missing files and malformed data end the command with one
 line ``pynet: error: ...`` on stderr and a non-zero exit status: 2 for bad arguments,
@@ -31,11 +37,12 @@ import argparse
 import sys
 
 from .. import __version__
-from .commands import backquery, download, evaluate, query, train
+from .commands import backquery, download, evaluate, info, query, train
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UserError, describe
 
 #: the commands, in the order ``pynet --help`` lists them
-COMMANDS = {"train": train, "evaluate": evaluate, "query": query, "backquery": backquery, "download": download}
+COMMANDS = {"train": train, "info": info, "evaluate": evaluate, "query": query, "backquery": backquery,
+            "download": download}
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,7 +8,7 @@ pixel, row-major, 0 black and 255 white.
   row filters, not interlaced. Colour becomes gray by ITU-R BT.601 luma; transparency is
   composed over white, as a viewer shows it; 16-bit samples keep their high byte.
 - PGM (``read_pgm``): binary ``P5`` and text ``P2``, any maximum value up to 65535.
-- ``write_png`` writes 8-bit grayscale PNG.
+- ``write_png`` writes 8-bit grayscale PNG; ``encode_png_rgb`` makes 8-bit RGB PNG (for charts).
 
 ``to_mnist`` turns any such image into what the network takes: 28x28, a light digit on a
 dark ground, as in MNIST. An image whose border is bright on average is taken to be dark
@@ -230,18 +230,30 @@ def decode_png(data, name="image"):
     return Image(width, height, gray)
 
 
-def encode_png(image):
-    """The bytes of an 8-bit grayscale PNG of ``image`` (rows unfiltered, zlib level 9)."""
-    w, h, p = image.width, image.height, image.pixels
-    raw = b"".join(b"\x00" + p[y * w:(y + 1) * w] for y in range(h))
+def _encode(width, height, colour_type, samples_per_pixel, data):
+    """The bytes of an 8-bit PNG of colour type ``colour_type`` (rows unfiltered, zlib level 9)."""
+    stride = width * samples_per_pixel
+    raw = b"".join(b"\x00" + data[y * stride:(y + 1) * stride] for y in range(height))
 
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     return (_PNG_SIGNATURE
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw, 9))
             + chunk(b"IEND", b""))
+
+
+def encode_png(image):
+    """The bytes of an 8-bit grayscale PNG of ``image``."""
+    return _encode(image.width, image.height, 0, 1, image.pixels)
+
+
+def encode_png_rgb(width, height, rgb):
+    """The bytes of an 8-bit RGB PNG: ``rgb`` holds three bytes (red, green, blue) per pixel, row by row."""
+    if width < 1 or height < 1 or len(rgb) != 3 * width * height:
+        raise ValueError("%d bytes do not make a %dx%d RGB image" % (len(rgb), width, height))
+    return _encode(width, height, 2, 3, bytes(rgb))
 
 
 def write_png(path, image):

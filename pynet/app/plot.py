@@ -1,17 +1,22 @@
-"""An SVG line chart of a training run: loss and test accuracy per epoch.
+"""The learning curve of a training run, as SVG or PNG.
 
-``learning_curve_svg(losses, accuracies)`` returns the text of a standalone SVG file
-with the epochs along the bottom, the mean training loss on the left axis (blue) and
-the test accuracy in percent on the right axis (orange). Standard library only.
+The picture has the epochs along the bottom (``0`` is the start of the run), the
+running training loss on the left axis (a line with many points per epoch) and the
+accuracies in percent on the right axis: train, validation and test, each a point
+at the end of every epoch where it was measured (the test accuracy measured once at
+the end sits at the kept epoch). ``write_curve(path, history, title)`` writes SVG for
+a ``.svg`` name and PNG for ``.png`` (drawn with pynet's own PNG writer and bitmap
+font); ``check_curve_path(path)`` refuses any other name, so that the CLI can refuse
+it before training starts. Both renderers draw the same ``Layout``.
 """
 
 import math
-from xml.sax.saxutils import escape
 
-WIDTH, HEIGHT = 640, 400
-LEFT, RIGHT, TOP, BOTTOM = 70, 70, 40, 50
-LOSS_COLOUR = "#1f77b4"
-ACCURACY_COLOUR = "#d95f02"
+WIDTH, HEIGHT = 800, 480
+LEFT, RIGHT, TOP, BOTTOM = 84, 84, 56, 86
+LOSS = ("loss", (31, 119, 180))
+ACCURACY_SERIES = (("train", (44, 160, 44)), ("validation", (230, 120, 0)), ("test", (214, 39, 40)))
+FORMATS = (".svg", ".png")
 
 
 def nice_ticks(low, high, count=5):
@@ -33,80 +38,93 @@ def nice_ticks(low, high, count=5):
     return values
 
 
-def _label(value):
+def tick_label(value):
     text = "%.6g" % value
     return "0" if text in ("-0", "0") else text
 
 
-def learning_curve_svg(losses, accuracies, title="Training"):
-    """The SVG text for mean training loss and test accuracy (fractions 0..1) per epoch.
+def epoch_ticks(epochs):
+    """Whole epochs from 0 to ``epochs``, at most about 10 of them."""
+    step = max(1, int(math.ceil(epochs / 10.0)))
+    return list(range(0, epochs + 1, step))
 
-    ``losses[k]`` and ``accuracies[k]`` belong to epoch ``k + 1``; either list may be
-    shorter than the other (or empty).
+
+class Layout:
+    """Everything a renderer draws, in pixels from the top left of a ``WIDTH x HEIGHT`` picture.
+
+    ``box`` is the plot area ``(left, top, right, bottom)``; ``x_ticks``, ``loss_ticks``
+    and ``accuracy_ticks`` are ``(pixel, label)`` pairs; ``loss_line`` is the running
+    loss as points; ``accuracies`` lists ``(name, colour, points)``; ``legend`` lists
+    ``(name, colour)`` of the series drawn; ``note`` is a line of text or ''; ``kept_x``
+    marks the epoch whose weights were kept, when it is not the last (else None).
     """
-    epochs = max(len(losses), len(accuracies), 1)
-    plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
-    x_ticks = list(range(1, epochs + 1))
-    if epochs > 10:
-        step = (epochs + 9) // 10
-        x_ticks = list(range(1, epochs + 1, step))
 
-    def x_of(epoch):
-        return LEFT + (plot_w * (epoch - 1) / (epochs - 1) if epochs > 1 else plot_w / 2)
+    def __init__(self, history, title):
+        self.title = title
+        self.width, self.height = WIDTH, HEIGHT
+        left, top, right, bottom = LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM
+        self.box = (left, top, right, bottom)
+        running = history.running_loss
+        epochs = max([len(history.epochs), 1] + [int(math.ceil(p - 1e-9)) for p, _ in running])
+        ticks = epoch_ticks(epochs)
+        self.x_ticks = [(left + (right - left) * e / epochs, str(e)) for e in ticks]
 
-    loss_ticks = nice_ticks(0.0, max(losses) if losses else 1.0)
-    acc_values = [100.0 * a for a in accuracies]
-    acc_low = min(acc_values) if acc_values else 0.0
-    acc_ticks = nice_ticks(max(0.0, acc_low - 1.0) if acc_values else 0.0, 100.0)
+        losses = [loss for _, loss in running] + history.losses
+        loss_ticks = nice_ticks(0.0, max(losses) if losses else 1.0)
+        measured = [(name, colour, history.accuracies(name)) for name, colour in ACCURACY_SERIES]
+        values = [100.0 * a for _, _, points in measured for _, a in points]
+        accuracy_ticks = nice_ticks(max(0.0, min(values) - 1.0) if values else 0.0, 100.0)
 
-    def y_of(value, ticks):
-        lo, hi = ticks[0], ticks[-1]
-        return TOP + plot_h * (1 - (value - lo) / (hi - lo))
+        def x_of(position):
+            return left + (right - left) * position / epochs
 
-    parts = [
-        '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
-        'font-family="sans-serif" font-size="12">' % (WIDTH, HEIGHT, WIDTH, HEIGHT),
-        '<rect width="100%" height="100%" fill="white"/>',
-        '<text x="%d" y="22" text-anchor="middle" font-size="15">%s</text>' % (WIDTH // 2, escape(title)),
-    ]
-    # grid and axes
-    for t in loss_ticks:
-        y = y_of(t, loss_ticks)
-        parts.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#e4e4e4"/>' % (LEFT, y, LEFT + plot_w, y))
-        parts.append('<text x="%d" y="%.1f" text-anchor="end" fill="%s">%s</text>'
-                     % (LEFT - 6, y + 4, LOSS_COLOUR, _label(t)))
-    for t in acc_ticks:
-        y = y_of(t, acc_ticks)
-        parts.append('<text x="%d" y="%.1f" fill="%s">%s%%</text>'
-                     % (LEFT + plot_w + 6, y + 4, ACCURACY_COLOUR, _label(t)))
-    for e in x_ticks:
-        x = x_of(e)
-        parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="black"/>'
-                     % (x, TOP + plot_h, x, TOP + plot_h + 5))
-        parts.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (x, TOP + plot_h + 19, e))
-    parts.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="black"/>'
-                 % (LEFT, TOP, plot_w, plot_h))
-    parts.append('<text x="%d" y="%d" text-anchor="middle">epoch</text>' % (LEFT + plot_w // 2, HEIGHT - 12))
-    parts.append('<text transform="translate(18 %d) rotate(-90)" text-anchor="middle" fill="%s">'
-                 'mean training loss</text>' % (TOP + plot_h // 2, LOSS_COLOUR))
-    parts.append('<text transform="translate(%d %d) rotate(90)" text-anchor="middle" fill="%s">'
-                 'test accuracy</text>' % (WIDTH - 14, TOP + plot_h // 2, ACCURACY_COLOUR))
-    # the two series
-    for values, ticks, colour, name in ((losses, loss_ticks, LOSS_COLOUR, "loss"),
-                                        (acc_values, acc_ticks, ACCURACY_COLOUR, "accuracy")):
-        points = ["%.1f,%.1f" % (x_of(k + 1), y_of(v, ticks)) for k, v in enumerate(values)]
-        if len(points) > 1:
-            parts.append('<polyline class="%s" points="%s" fill="none" stroke="%s" stroke-width="2"/>'
-                         % (name, " ".join(points), colour))
-        for p in points:
-            x, y = p.split(",")
-            parts.append('<circle class="%s" cx="%s" cy="%s" r="3" fill="%s"/>' % (name, x, y, colour))
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+        def y_of(value, scale):
+            return bottom - (bottom - top) * (value - scale[0]) / (scale[-1] - scale[0])
+
+        self.loss_ticks = [(y_of(t, loss_ticks), tick_label(t)) for t in loss_ticks]
+        self.accuracy_ticks = [(y_of(t, accuracy_ticks), tick_label(t)) for t in accuracy_ticks]
+        self.loss_line = [(x_of(p), y_of(loss, loss_ticks)) for p, loss in running]
+        self.accuracies = [(name, colour, [(x_of(e), y_of(100.0 * a, accuracy_ticks)) for e, a in points])
+                           for name, colour, points in measured if points]
+        kept = history.kept_epoch
+        self.kept_x = x_of(kept) if kept is not None and kept != len(history.epochs) else None
+        self.legend = ([LOSS] if running else []) + [(name, colour) for name, colour, _ in self.accuracies]
+        notes = []
+        if history.stopped_early:
+            notes.append("stopped early")
+        if not running and not history.epochs:
+            notes.append("nothing measured")
+        self.note = ", ".join(notes)
+        self.x_label = "epoch"
+        self.loss_label = "loss (running mean)"
+        self.accuracy_label = "accuracy %"
 
 
-def write_learning_curve(path, losses, accuracies, title="Training"):
-    """Write :func:`learning_curve_svg` to ``path``."""
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(learning_curve_svg(losses, accuracies, title))
+def curve_svg(history, title="Training"):
+    """The text of an SVG file of ``history``'s learning curve."""
+    from .curve_svg import render
+    return render(Layout(history, title))
+
+
+def curve_png(history, title="Training"):
+    """The bytes of a PNG file of ``history``'s learning curve."""
+    from .curve_png import render
+    return render(Layout(history, title))
+
+
+def check_curve_path(path):
+    """``path``'s format, ``"svg"`` or ``"png"``, from its name; ``ValueError`` for any other name."""
+    lowered = str(path).lower()
+    for suffix in FORMATS:
+        if lowered.endswith(suffix):
+            return suffix[1:]
+    raise ValueError("cannot tell the picture format of %s: name it .svg or .png" % path)
+
+
+def write_curve(path, history, title="Training"):
+    """Write ``history``'s learning curve to ``path``: SVG for ``.svg``, PNG for ``.png`` (atomically)."""
+    from .files import write_atomic
+    if check_curve_path(path) == "svg":
+        write_atomic(path, curve_svg(history, title).encode("utf-8"))
+    else:
+        write_atomic(path, curve_png(history, title))

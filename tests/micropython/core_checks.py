@@ -68,7 +68,7 @@ def parameters(net):
 def check_the_core_imports_nothing_outside_it():
     # The core may use these modules (all of them MicroPython has) and nothing else:
     # not the command line's, nor numpy.
-    allowed = ("json", "math", "os", "time", "struct", "sys", "array")
+    allowed = ("json", "math", "os", "time", "struct", "sys", "array", "binascii")
     for name in IMPORTED_BY_PYNET:
         top = name.split(".")[0]
         assert top == "pynet" or top.lstrip("u_") in allowed, name
@@ -96,6 +96,16 @@ def check_a_model_trained_by_pynet_fast_predicts_the_same_digits():
     labels = read_labels("test_labels.bin")
     correct = sum(1 for p, label in zip(predictions, labels) if p == label)
     print("    model trained by %s: %d of 200 test digits right here" % (REFERENCE["trainer"], correct))
+
+
+def check_a_model_saved_by_cpython_loads_bit_for_bit():
+    net = pynet.NeuralNetwork.load(FIXTURES + "/trained_model.json")
+    data, count = doubles("trained_model.bin")
+    ours = parameters(net)
+    assert len(ours) == count
+    differ = [k for k, w in enumerate(ours) if not same_bits(w, data, k)]
+    assert not differ, "%d of %d numbers differ, the first at %d" % (len(differ), count, differ[0])
+    assert net.training == [{"seed": 11, "images": 1000, "loss": [0.5, 0.25, 0.125], "note": "r\u00e9sum\u00e9"}]
 
 
 def check_backquery_agrees():
@@ -146,9 +156,11 @@ def check_save_and_load_round_trip():
     net = pynet.NeuralNetwork(784, [20, 10], 10, 0.3, seed=3, bias=True, rule="exact")
     net.train(read_rows("train_rows.bin", 1)[0], one_hot(5))
     path = FIXTURES + "/saved_here.json"
+    net.training.append({"here": "micropython", "loss": [0.1, 0.2]})
     net.save(path)
     again = pynet.NeuralNetwork.load(path)
     assert all(struct.pack("<d", a) == struct.pack("<d", b) for a, b in zip(parameters(again), parameters(net)))
+    assert again.training == [{"here": "micropython", "loss": [0.1, 0.2]}]
     assert (again.layer_sizes, again.rule, again.bias) == (net.layer_sizes, net.rule, net.bias)
 
 

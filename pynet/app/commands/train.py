@@ -1,148 +1,183 @@
-"""``pynet train``: train a network on MNIST and report its accuracy after each epoch."""
+"""``pynet train``: train a network on MNIST (a new one, or a saved one with ``--resume``).
 
-import random
-import time
+The work is ``pynet.app.training.train``; this module turns the options into its
+arguments, refuses what cannot work before anything is trained, and reports.
+"""
 
-from .. import mnist
-from ..augment import JITTER_DEFAULTS
-from ..backend import choose_backend, load_data
+from .. import train_options
+from ..backend import check_fits, choose_backend, load_data, load_model
 from ..errors import EXIT_INTERRUPTED, EXIT_OK, UsageError, UserError, check_writable
-from ..metrics import accuracy
-from ..options import add_backend, add_data, bound, count, hidden_sizes, positive_float, positive_int
+from ..metrics import percent
+from ..mnist import CLASSES
+from ..options import add_backend, add_data, count, hidden_sizes, positive_float, positive_int
 from ..progress import Progress, StopRequest
-from ..training import DEFAULT_CHUNK, layers, make_jitter, train_epoch
+from ..training import TRAIN_ACCURACY, chunk_size, draw_seed, layers, train
+
+NEW_MODEL_DEFAULTS = {"hidden": [100], "lr": 0.3, "rule": "seed", "bias": False}
 
 
 def add_parser(commands):
-    train = commands.add_parser("train", help="train a network and report test accuracy after each epoch",
-                                description="Train a network on MNIST by per-sample gradient descent.")
-    add_data(train)
-    train.add_argument("--hidden", type=hidden_sizes, default=[100], metavar="N[,N...]",
+    parser = commands.add_parser(
+        "train", help="train a network (or continue a saved one) and report its accuracy",
+        description="Train a network on MNIST by per-sample gradient descent. The first line printed is the "
+                    "seed (drawn when --seed is not given); the same command with that --seed gives the same "
+                    "weights on either backend. The model file records the run (see 'pynet info').")
+    add_data(parser)
+    model = parser.add_argument_group("the network (a new one; with --resume they come from the file)")
+    model.add_argument("--resume", metavar="MODEL.json",
+                       help="continue training this saved model: its shape, rule, bias and learning rate "
+                            "(unless --lr is given) come from the file, and its record gains this run")
+    model.add_argument("--hidden", type=hidden_sizes, default=None, metavar="N[,N...]",
                        help="hidden layer sizes, e.g. 200 or 200,100 (default 100)")
-    train.add_argument("--lr", type=positive_float, default=0.3, help="learning rate (default 0.3)")
-    train.add_argument("--lr-decay", type=positive_float, default=1.0, metavar="FACTOR",
-                       help="multiply the learning rate by this after each epoch (default 1)")
-    train.add_argument("--epochs", type=positive_int, default=1, help="passes over the training set (default 1)")
-    train.add_argument("--seed", type=int, default=None,
-                       help="seed for the initial weights, the shuffling and the jitter of --augment")
-    train.add_argument("--rule", choices=("seed", "exact"), default="seed",
+    model.add_argument("--rule", choices=("seed", "exact"), default=None,
                        help="back-propagation rule: the seed's (default) or the exact chain rule")
-    train.add_argument("--bias", action="store_true", help="give the layers biases")
-    train.add_argument("--shuffle", action="store_true", help="shuffle the training set every epoch (seeded)")
-    train.add_argument("--limit", type=positive_int, default=None, metavar="N",
-                       help="train on the first N training images only")
-    jitter = train.add_argument_group(
-        "augmentation", "With --augment N, every epoch trains on each training image as it is and on N "
-                        "copies of it, each under its own random affine jitter about the centre (bilinear "
-                        "interpolation, background outside), drawn afresh every epoch from --seed. An "
-                        "epoch then has (N+1) times as many samples; with --shuffle they are shuffled "
-                        "together, without it the epoch is the plain pass followed by N jittered passes. "
-                        "Copies are made a chunk at a time, never all held in memory.")
-    jitter.add_argument("--augment", type=count, default=0, metavar="N",
-                        help="jittered copies of each image per epoch (default 0: no augmentation)")
-    jitter.add_argument("--aug-shift", type=bound, default=None, metavar="PIXELS",
-                        help="largest shift, in pixels, across and down (default %g)" % JITTER_DEFAULTS["shift"])
-    jitter.add_argument("--aug-rotate", type=lambda text: bound(text, 180.0), default=None, metavar="DEGREES",
-                        help="largest rotation either way, in degrees (default %g)" % JITTER_DEFAULTS["rotate"])
-    jitter.add_argument("--aug-scale", type=lambda text: bound(text, 1.0), default=None, metavar="FRACTION",
-                        help="largest change of size: 0.1 scales by 0.9 to 1.1 (default %g)"
-                             % JITTER_DEFAULTS["scale"])
-    jitter.add_argument("--aug-shear", type=bound, default=None, metavar="FACTOR",
-                        help="largest horizontal shear, pixels per row (default %g)" % JITTER_DEFAULTS["shear"])
-    train.add_argument("--test-limit", type=positive_int, default=None, metavar="N",
-                       help="test on the first N test images only")
-    train.add_argument("--chunk", type=positive_int, default=None, metavar="N",
-                       help="samples per train_many call (default 1 for pure, 1000 for fast)")
-    add_backend(train)
-    train.add_argument("--save", metavar="MODEL.json", help="write the trained model here")
-    train.add_argument("--plot", metavar="CURVE.svg", help="write an SVG of loss and test accuracy per epoch")
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    return train
+    model.add_argument("--bias", action="store_true", default=None, help="give the layers biases")
+    parser.add_argument("--lr", type=positive_float, default=None,
+                        help="learning rate (default 0.3, or the saved model's with --resume)")
+    parser.add_argument("--lr-decay", type=positive_float, default=1.0, metavar="FACTOR",
+                        help="multiply the learning rate by this after each epoch (default 1)")
+    parser.add_argument("--epochs", type=positive_int, default=1, help="passes over the training set (default 1)")
+    parser.add_argument("--seed", type=count, default=None,
+                        help="seed for the initial weights, the shuffling and the jitter of --augment "
+                             "(default: drawn at random and printed)")
+    parser.add_argument("--shuffle", action="store_true", help="shuffle the training set every epoch (seeded)")
+    parser.add_argument("--limit", type=positive_int, default=None, metavar="N",
+                        help="train on the first N training images only")
+    train_options.add_validation(parser)
+    train_options.add_augmentation(parser)
+    parser.add_argument("--train-accuracy", type=count, default=TRAIN_ACCURACY, metavar="N",
+                        help="measure the accuracy on N of the images trained on, evenly spread, after each "
+                             "epoch (default %d; 0: not at all)" % TRAIN_ACCURACY)
+    parser.add_argument("--test-limit", type=positive_int, default=None, metavar="N",
+                        help="test on the first N test images only")
+    parser.add_argument("--chunk", type=positive_int, default=None, metavar="N",
+                        help="samples per train_many call, at most (default 250, and never more than 1/50 of an "
+                             "epoch); Ctrl-C stops after the chunk in progress")
+    add_backend(parser)
+    parser.add_argument("--save", metavar="MODEL.json", help="write the trained model here")
+    parser.add_argument("--plot", metavar="CURVE.svg|CURVE.png",
+                        help="write the learning curve (running loss, accuracies per epoch): SVG or PNG by the "
+                             "name's ending")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
 
 
 def check(args):
     """The checks that need several options together, before anything is loaded."""
-    if not args.augment:
-        given = [name for name in JITTER_DEFAULTS if getattr(args, "aug_" + name) is not None]
+    train_options.check_augmentation(args)
+    if args.keep == "best" and not args.validation:
+        raise UsageError("--keep best needs --validation N to choose the best epoch by", "train")
+    if args.keep == "best" and not args.save:
+        raise UsageError("--keep best needs --save MODEL.json to keep the best epoch in", "train")
+    if args.resume:
+        given = [name for name in ("hidden", "rule", "bias") if getattr(args, name) is not None]
         if given:
-            raise UsageError("--aug-%s takes effect only with --augment N" % given[0], "train")
+            raise UsageError("--%s comes from the model file with --resume; leave it out" % given[0], "train")
+    if args.plot:
+        train_options.check_plot_name(args.plot)
+
+
+def new_network(args, backend, train_set, seed):
+    options = {name: (NEW_MODEL_DEFAULTS[name] if getattr(args, name) is None else getattr(args, name))
+               for name in NEW_MODEL_DEFAULTS}
+    hidden = options["hidden"][0] if len(options["hidden"]) == 1 else options["hidden"]
+    return backend.network_class(train_set.size, hidden, CLASSES, options["lr"], seed=seed,
+                                 bias=options["bias"], rule=options["rule"])
 
 
 def run(args, out, err):
     check(args)
     backend = choose_backend(args.backend)
-    if args.save:
-        check_writable(args.save, "model")
-    if args.plot:
-        check_writable(args.plot, "plot")
+    for path, what in ((args.save, "model"), (args.plot, "plot")):
+        if path:
+            check_writable(path, what)
+    network = load_model(backend, args.resume) if args.resume else None
     train_set, test_set = load_data(args.data)
-    train_set = train_set.head(args.limit)
-    test_set = test_set.head(args.test_limit)
+    train_set, test_set = train_set.head(args.limit), test_set.head(args.test_limit)
     for dataset in (train_set, test_set):
         if not len(dataset):
             raise UserError("%s holds no images" % dataset.name)
     if train_set.size != test_set.size:
         raise UserError("training images are %dx%d but test images are %dx%d"
                         % (train_set.rows, train_set.cols, test_set.rows, test_set.cols))
-    jitter = make_jitter(args, train_set)
-    hidden = args.hidden[0] if len(args.hidden) == 1 else args.hidden
-    network = backend.network_class(train_set.size, hidden, mnist.CLASSES, args.lr,
-                                    seed=args.seed, bias=args.bias, rule=args.rule)
-    chunk = args.chunk or DEFAULT_CHUNK[backend.name]
-    order_rng = random.Random(args.seed)
-    out.write("training %s (rule %s, %s, lr %g) on %d images of %s, testing on %d; backend %s\n"
-              % (layers(network.layer_sizes), args.rule, "bias" if args.bias else "no bias", args.lr,
-                 len(train_set), train_set.name, len(test_set), backend.name))
-    if jitter is not None:
-        out.write("augmenting: %d jittered cop%s of each image per epoch (shift %g px, rotate %g deg, "
-                  "scale %g, shear %g)\n" % (args.augment, "y" if args.augment == 1 else "ies", jitter.shift,
-                                              jitter.rotate, jitter.scale, jitter.shear))
+    if args.validation >= len(train_set):
+        raise UserError("--validation %d leaves none of the %d training images to train on"
+                        % (args.validation, len(train_set)))
+    seed = draw_seed() if args.seed is None else args.seed
+    if network is None:
+        network = new_network(args, backend, train_set, seed)
+    else:
+        check_fits(network, train_set, "training")
+        if args.lr is not None:
+            network.learning_rate = args.lr
+    out.write("seed %d\n" % seed)
+    describe_start(out, args, network, backend, train_set, test_set)
     out.flush()
-
-    losses, accuracies = [], []
-    interrupted = False
-    epoch = done = 0
+    chunk = chunk_size(args.chunk, (len(train_set) - args.validation) * (1 + args.augment))
     what = "the current sample" if chunk == 1 else "the current chunk of %d samples" % chunk
     with StopRequest(err, what) as stop:
-        try:
-            for epoch in range(1, args.epochs + 1):
-                done = 0
-                if stop.requested:  # Ctrl-C came while testing the previous epoch
-                    break
-                started = time.monotonic()
-                order = list(range(len(train_set) * (1 + args.augment)))
-                if args.shuffle:
-                    order_rng.shuffle(order)
-                progress = Progress(err, len(order), "epoch %d/%d" % (epoch, args.epochs), not args.quiet)
-                total_loss, done = train_epoch(network, backend, train_set, order, args.shuffle, chunk,
-                                               progress, stop, jitter)
-                progress.close()
-                if stop.requested:
-                    break
-                testing = Progress(err, len(test_set), "testing", not args.quiet)
-                correct, count = accuracy(network, backend, test_set, lambda n: testing.update(n, None))
-                testing.close()
-                losses.append(total_loss / done)
-                accuracies.append(correct / count)
-                out.write("epoch %d/%d  loss %.5f  test accuracy %.2f%% (%d/%d)  lr %g  %.1f s\n"
-                          % (epoch, args.epochs, losses[-1], 100.0 * correct / count, correct, count,
-                             network.learning_rate, time.monotonic() - started))
-                out.flush()
-                if args.lr_decay != 1.0 and epoch < args.epochs:
-                    network.learning_rate = network.learning_rate * args.lr_decay
-        except KeyboardInterrupt:  # a second Ctrl-C, or one outside the main thread
-            interrupted = True
-        interrupted = interrupted or stop.requested
-    if interrupted:
-        err.write("pynet: interrupted in epoch %d after %d of %d samples\n"
-                  % (epoch, done, len(train_set) * (1 + args.augment)))
+        history = train(
+            network, train_set, epochs=args.epochs, validation=args.validation, test_set=test_set,
+            test_each_epoch=args.test_each_epoch, keep=args.keep, shuffle=args.shuffle, seed=seed,
+            lr_decay=args.lr_decay, augment=args.augment, jitter_bounds=train_options.jitter_bounds(args),
+            chunk=chunk, resumed=bool(args.resume), stop=stop, train_accuracy=args.train_accuracy,
+            on_epoch=lambda history: report_epoch(out, history, args.epochs, test_set),
+            progress=lambda total, prefix: Progress(err, total, prefix, not args.quiet))
+    report_end(out, err, history, test_set)
     if args.save:
         network.save(args.save)
         out.write("saved the model to %s\n" % args.save)
     if args.plot:
-        from ..plot import write_learning_curve
-        write_learning_curve(args.plot, losses, accuracies,
-                             title="%s, lr %g, %s" % (layers(network.layer_sizes), args.lr, train_set.name))
+        from ..plot import write_curve
+        write_curve(args.plot, history, title="%s, lr %g, %s" % (
+            layers(network.layer_sizes), history.record["learning_rate"], train_set.name))
         out.write("wrote the learning curve to %s\n" % args.plot)
-    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+    return EXIT_INTERRUPTED if history.stopped_early else EXIT_OK
+
+
+# -- what it says --------------------------------------------------------------------------
+
+
+def describe_start(out, args, network, backend, train_set, test_set):
+    held_out = " (the last %d held out for validation)" % args.validation if args.validation else ""
+    out.write("%s %s (rule %s, %s, lr %g) on %d images of %s%s, testing on %d; backend %s\n" % (
+        "resuming" if args.resume else "training", layers(network.layer_sizes), network.rule,
+        "bias" if network.bias else "no bias", network.learning_rate, len(train_set), train_set.name, held_out,
+        len(test_set), backend.name))
+    if args.augment:
+        bounds = dict(train_options.JITTER_DEFAULTS, **train_options.jitter_bounds(args))
+        out.write("augmenting: %d jittered cop%s of each image per epoch (shift %g px, rotate %g deg, scale %g, "
+                  "shear %g)\n" % (args.augment, "y" if args.augment == 1 else "ies", bounds["shift"],
+                                    bounds["rotate"], bounds["scale"], bounds["shear"]))
+
+
+def _count(fraction, total):
+    return "%s (%d/%d)" % (percent(fraction), int(round(fraction * total)), total)
+
+
+def report_epoch(out, history, epochs, test_set):
+    epoch = history.epochs[-1]
+    parts = ["epoch %d/%d" % (epoch["epoch"], epochs), "loss %.5f" % epoch["loss"]]
+    for name in ("train", "validation"):
+        if epoch.get(name + "_accuracy") is not None:
+            parts.append("%s %s" % (name, percent(epoch[name + "_accuracy"])))
+    if epoch.get("test_accuracy") is not None:
+        parts.append("test accuracy %s" % _count(epoch["test_accuracy"], len(test_set)))
+    parts += ["lr %g" % epoch["learning_rate"], "%.1f s" % epoch["seconds"]]
+    out.write("  ".join(parts) + "\n")
+    out.flush()
+
+
+def report_end(out, err, history, test_set):
+    if history.stopped_early:
+        epoch, done, total = history.stopped_at
+        where = ("in epoch %d after %d of %d samples" % (epoch, done, total) if done is not None
+                 else "after epoch %d" % epoch)
+        err.write("pynet: stopped early, %s; keeping what was trained%s\n" % (
+            where, "" if history.test_accuracy is not None else " (the test set was not evaluated)"))
+    run = history.record
+    if run["keep"] == "best" and history.kept_epoch is not None:
+        best = history.epochs[history.kept_epoch - 1]["validation_accuracy"]
+        out.write("kept epoch %d (best validation accuracy %s)\n" % (history.kept_epoch, percent(best)))
+    if history.test_accuracy is not None:
+        out.write("test accuracy %s\n" % _count(history.test_accuracy, len(test_set)))
