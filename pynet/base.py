@@ -232,7 +232,7 @@ class NetworkBase:
 
     def get_biases(self):
         """Copies of ``[B(1), ..., B(L)]``, each a flat list (zeros when biases are off)."""
-        return self._export()[1]
+        return [list(B) for B in self._parameters()[1]]  # (not a copy of every weight as well)
 
     def set_weights(self, weights, biases=None):
         """Replace the weights (and the biases, unless ``biases`` is None).
@@ -247,9 +247,13 @@ class NetworkBase:
 
     # -- the model file ------------------------------------------------------------
 
+    def _parameters(self):
+        """``(weights, biases)`` to read, not to change: a backend may return its own rows."""
+        return self._export()
+
     def to_dict(self):
         """The whole network as a dict of plain JSON types (see ``pynet.modelfile``)."""
-        weights, biases = self._export()
+        weights, biases = self._parameters()
         return modelfile.to_dict(self._layer_sizes, self._rule, self._bias, self._learning_rate, weights, biases,
                                  self._training)
 
@@ -265,7 +269,9 @@ class NetworkBase:
 
     def save(self, path):
         """Write the model file to ``path`` atomically (a temporary file, then a rename)."""
-        modelfile.save(self.to_dict(), path)
+        weights, biases = self._parameters()
+        modelfile.save_network(path, self._layer_sizes, self._rule, self._bias, self._learning_rate, weights, biases,
+                               self._training)
 
     @classmethod
     def load(cls, path):

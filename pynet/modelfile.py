@@ -91,29 +91,46 @@ def from_dict(data):
 # -- numbers as base64 little-endian doubles ------------------------------------------------
 
 
-def _encode(rows, shape):
-    """``{"shape": shape, "float64": base64}`` for ``rows`` (each a sequence of floats)."""
+def _base64_pieces(rows, width):
+    """The base64 text of ``rows`` as little-endian doubles, in pieces of about one row.
+
+    Rows are packed one at a time and encoded as soon as 3 bytes or more are waiting
+    (base64 turns 3 bytes into 4 characters), so no piece ever needs a large block.
+    """
     import binascii
 
-    width = shape[-1]
-    packed = bytearray(8 * width * len(rows))
     layout = "<%dd" % width
-    for i, row in enumerate(rows):
-        struct.pack_into(layout, packed, 8 * width * i, *row)
-    text = binascii.b2a_base64(packed)
-    return {"shape": list(shape), _ENCODING: text.decode("ascii").rstrip("\n")}
+    pending = b""
+    for row in rows:
+        pending += struct.pack(layout, *row)
+        ready = len(pending) - len(pending) % 3
+        if ready:
+            yield binascii.b2a_base64(pending[:ready]).decode("ascii").rstrip("\n")
+            pending = pending[ready:]
+    if pending:
+        yield binascii.b2a_base64(pending).decode("ascii").rstrip("\n")
+
+
+def _encode(rows, shape):
+    """``{"shape": shape, "float64": base64}`` for ``rows`` (each a sequence of floats)."""
+    return {"shape": list(shape), _ENCODING: "".join(_base64_pieces(rows, shape[-1]))}
+
+
+_PIECE = 4096  # base64 characters decoded at a time (a multiple of 4): 3,072 bytes
 
 
 def _decode(entry, shape, name):
-    """The rows (``shape[0]`` of ``shape[-1]`` finite floats) stored in ``entry``."""
-    import binascii
+    """The rows (``shape[0]`` of ``shape[-1]`` finite floats) stored in ``entry``.
 
+    The text is decoded a piece at a time into rows, so that no block the size of
+    the whole matrix is ever needed besides the rows themselves.
+    """
     if not isinstance(entry, dict):
         raise TypeError("%s must be a JSON object with 'shape' and %r, not %s" % (name, _ENCODING, type(entry).__name__))
     if entry.get("shape") != shape:
         raise ValueError("%s has the shape %r; expected %r" % (name, entry.get("shape"), shape))
     text = entry.get(_ENCODING)
-    if not isinstance(text, str):
+    if not isinstance(text, str) and not _stored(text):
         raise TypeError("%s[%r] must be a base64 string, not %s" % (name, _ENCODING, type(text).__name__))
     count = 1
     for n in shape:
@@ -121,21 +138,48 @@ def _decode(entry, shape, name):
     if len(text) != 4 * ((8 * count + 2) // 3):
         raise ValueError("%s holds %d base64 characters; %d doubles need %d" % (
             name, len(text), count, 4 * ((8 * count + 2) // 3)))
+    width = shape[-1]
+    rows = [None] * (count // width if width else 0)
+    pending, i = b"", 0
+    if isinstance(text, str):
+        pieces = (text[start:start + _PIECE] for start in range(0, len(text), _PIECE))
+    else:
+        pieces = text.pieces(_PIECE)  # read from the file now
+    for piece in pieces:
+        pending += _unbase64(piece, name)
+        size = 8 * width
+        at = 0
+        while len(pending) - at >= size and i < len(rows):
+            rows[i] = _finite_row(storage.row_from_doubles(pending, at, width), name, i)
+            at += size
+            i += 1
+        pending = pending[at:]
+    if i != len(rows) or pending:
+        raise ValueError("%s is not valid base64 for %d doubles" % (name, count))
+    return rows
+
+
+def _stored(text):
+    """Whether ``text`` is a ``modelscan.Stored``: numbers left in the file by the scanning reader."""
+    from .modelscan import Stored  # (imported here: a program that loads no file never needs it)
+
+    return isinstance(text, Stored)
+
+
+def _unbase64(text, name):
+    import binascii
+
     try:
-        data = binascii.a2b_base64(text)
+        return binascii.a2b_base64(text)
     except ValueError as error:  # binascii.Error is a ValueError
         raise ValueError("%s is not valid base64: %s" % (name, error))
-    if len(data) != 8 * count:
-        raise ValueError("%s is not valid base64 for %d doubles" % (name, count))
-    width = shape[-1]
-    rows = []
-    for i in range(count // width if width else 0):
-        row = storage.row_from_doubles(data, 8 * width * i, width)
-        for j in range(width):
-            if not -_INF < row[j] < _INF:
-                raise ValueError("%s[%d][%d] must be finite, got %r" % (name, i, j, row[j]))
-        rows.append(row)
-    return rows
+
+
+def _finite_row(row, name, i):
+    for j in range(len(row)):
+        if not -_INF < row[j] < _INF:
+            raise ValueError("%s[%d][%d] must be finite, got %r" % (name, i, j, row[j]))
+    return row
 
 
 def _decode_weights(values, sizes):
@@ -162,22 +206,67 @@ def _dump(data, f):
         json.dump(data, f)
 
 
+def _dumps(value):
+    try:
+        return json.dumps(value, separators=(",", ":"))
+    except TypeError:
+        return json.dumps(value)
+
+
+def _write_model(f, layer_sizes, rule, bias, learning_rate, weights, biases, training):
+    """The version-2 file, written as it is encoded: one row at a time, never the whole text."""
+    head = {"format": FORMAT, "version": VERSION, "layer_sizes": list(layer_sizes), "rule": rule,
+            "bias": bias, "learning_rate": learning_rate}
+    f.write(_dumps(head)[:-1])  # without its closing brace
+    f.write(',"training":%s,"weights":[' % _dumps(training))
+    for l, W in enumerate(weights):
+        f.write('%s{"shape":%s,"%s":"' % ("," if l else "", _dumps([len(W), layer_sizes[l + 1]]), _ENCODING))
+        for piece in _base64_pieces(W, layer_sizes[l + 1]):
+            f.write(piece)
+        f.write('"}')
+    f.write('],"biases":[')
+    for l, B in enumerate(biases):
+        f.write('%s{"shape":[%d],"%s":"%s"}' % ("," if l else "", len(B), _ENCODING,
+                                                 "".join(_base64_pieces([B], len(B)))))
+    f.write("]}")
+
+
+def save_network(path, layer_sizes, rule, bias, learning_rate, weights, biases, training):
+    """Write a network's model file (version 2) to ``path`` atomically, a row at a time."""
+    training = checks.training(training, "training")  # a malformed record stops the save before it starts
+    _atomically(path, lambda f: _write_model(f, layer_sizes, rule, bias, learning_rate, weights, biases, training))
+
+
 def save(data, path):
-    """Write ``data`` as JSON to ``path`` atomically (see ``pynet.atomicfile.replace``)."""
+    """Write the model dict ``data`` (as ``to_dict`` makes it) as JSON to ``path`` atomically."""
+    _atomically(path, lambda f: _dump(data, f))
+
+
+def _atomically(path, write):
+    """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``
+    (``pynet.atomicfile.replace``: the old file or the new one, never half of one)."""
     from .atomicfile import replace
 
-    replace(path, lambda f: _dump(data, f))
+    replace(path, write)
 
 
 def load(path):
     """The dict stored in the model file at ``path`` (not yet checked).
 
-    Only a regular file is read (``pynet.atomicfile.read_text``); it must be UTF-8 JSON.
+    Only a regular file is read (``pynet.atomicfile.read_text``, bounded by its size);
+    it must be UTF-8 JSON. On MicroPython the matrices' numbers stay in the file until
+    they are decoded (``modelscan``).
     """
-    from .atomicfile import read_text
+    text = None
+    if not storage.MICROPYTHON:
+        from .atomicfile import read_text
 
-    text = read_text(path, "model file")
+        text = read_text(path, "model file")  # its own errors say what is wrong with the file
     try:
+        if text is None:
+            from . import modelscan
+
+            return modelscan.load(path)
         return json.loads(text)
     except ValueError as error:
         raise ValueError("%s is not a valid model file (is it truncated?): %s" % (_shown(path), error))

@@ -13,6 +13,7 @@ normal of a seeded stream, drawn layer by layer, row by row, column by column
 Every line that computes an equation names its label.
 """
 
+from . import storage
 from .base import NetworkBase
 from .matrix import (add_outer, add_scaled, half_sum_of_squares, logit, rescale, sigmoid,
                      times, transpose_times)
@@ -27,14 +28,19 @@ class NeuralNetwork(NetworkBase):
     """
 
     def _store(self, weights, biases):
-        self.W = [None] + list(weights)  # W[l] is W(l), l = 1 ... L
-        self.B = [None] + list(biases)  # B[l] is B(l)
+        # W[l] is W(l) and B[l] is B(l), l = 1 ... L; the rows are lists on CPython and PyPy,
+        # array('d') on MicroPython (see pynet/storage.py)
+        self.W = [None] + [storage.rows(W) for W in weights]
+        self.B = [None] + storage.rows(list(biases))
 
     def _export(self):
         L = len(self.W) - 1
         weights = [[list(row) for row in self.W[l]] for l in range(1, L + 1)]
         biases = [list(self.B[l]) for l in range(1, L + 1)]
         return weights, biases
+
+    def _parameters(self):
+        return self.W[1:], self.B[1:]  # read only, by the model file: no copy of every weight
 
     def _forward(self, X):
         """``Y`` with ``Y[l] = Y(l)`` for ``l = 0 ... L``, from the input ``Y[0] = X``."""

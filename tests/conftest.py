@@ -66,3 +66,11 @@ def pure():
 @pytest.fixture
 def fast():
     return load_backend("fast")
+
+
+@pytest.fixture(scope="session")
+def digit_model(tmp_path_factory):
+    """The path of a 784-N-10 model trained once on the bundled subset (``digits.train_model``)."""
+    from digits import train_model
+
+    return train_model(tmp_path_factory.mktemp("digits") / "model.json")

@@ -213,22 +213,38 @@ def test_fast_and_pure_backends_train_the_same_model(data_dir, tmp_path):
 
 
 def test_query_a_png_dark_on_light(trained, tmp_path):
+    from pynet.app import prepare
+
     test = mnist.load()[1]
-    image = images.Image(28, 28, test.image(0)).inverted()  # ink on paper, as a photo would be
+    image = images.enlarge(images.Image(28, 28, test.image(0)).inverted(), 3)  # ink on paper, 84x84
     path = tmp_path / "digit.png"
     images.write_png(str(path), image)
     out = io.StringIO()
     assert run_main(["query", str(trained[3]), str(path), "--json", "--backend", "pure"], out) == 0
     report = json.loads(out.getvalue())
     network = NeuralNetwork.load(str(trained[3]))
-    expected = network.query(test.scaled(0))
-    assert report["inverted"] is True
-    assert report["outputs"] == expected
-    assert report["prediction"] == network.predict(test.scaled(0))
+    seen = prepare.prepare(str(path))
+    assert report["input"] == list(seen.pixels)
+    assert report["outputs"] == network.query(mnist.scale_row(seen.pixels))
+    assert report["inverted"] is True and report["image"] == {"width": 84, "height": 84}
+    assert report["prediction"] == test.labels[0] == network.predict(mnist.scale_row(seen.pixels))
     out = io.StringIO()
-    assert run_main(["query", str(trained[3]), str(path), "--backend", "pure"], out) == 0
-    first = out.getvalue().splitlines()[0]
-    assert first.startswith("%s: %d" % (path, report["prediction"])) and "inverted" in first
+    saved = tmp_path / "seen.png"
+    argv = ["query", str(trained[3]), str(path), "--show", "--save-input", str(saved), "--backend", "pure"]
+    assert run_main(argv, out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("%s: %d" % (path, report["prediction"])) and "inverted" in lines[0]
+    assert lines[11] == "the 28x28 the network read:"
+    assert lines[12:] == images.as_text(seen).splitlines() and len(lines[12:]) == 28
+    assert images.read_image(str(saved)).pixels == seen.pixels
+
+
+def test_query_refuses_what_is_not_a_picture_in_one_line(trained, tmp_path):
+    err = io.StringIO()
+    text = tmp_path / "notes.txt"
+    text.write_text("not a picture")
+    assert run_main(["query", str(trained[3]), str(text)], err=err) == 1
+    assert err.getvalue().count("\n") == 1 and str(text) in err.getvalue()
 
 
 def test_backquery_writes_ten_pngs(trained, tmp_path):

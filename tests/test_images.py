@@ -2,6 +2,7 @@
 
 import random
 import struct
+import sys
 import zlib
 
 import pytest
@@ -174,49 +175,92 @@ def test_pgm_errors():
         images.decode_pgm(b"P6 1 1 255 abc")
 
 
-def test_read_image_refuses_other_files(tmp_path):
+def test_other_formats_without_pillow_name_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "PIL", None)  # as if Pillow were not installed
     path = tmp_path / "x.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe0 jpeg")
-    with pytest.raises(ValueError, match="not a PNG or PGM"):
+    with pytest.raises(ValueError, match=r"x\.jpg: not a PNG or PGM image; .*pip install \"pynet\[images\]\""):
         images.read_image(str(path))
-    with pytest.raises(ValueError, match="cannot read"):
+    with pytest.raises(ValueError, match="absent.png: cannot read"):
         images.read_image(str(tmp_path / "absent.png"))
+    with pytest.raises(ValueError, match="not a regular file"):
+        images.read_image(str(tmp_path))
 
 
-# -- MNIST's form -------------------------------------------------------------------------------
+def test_other_formats_with_pillow(tmp_path):
+    PIL = pytest.importorskip("PIL.Image", reason="Pillow (the images extra) is not installed")
+    path = tmp_path / "x.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0 jpeg")
+    with pytest.raises(ValueError, match="x.jpg: "):
+        images.read_image(str(path))
+    gif = tmp_path / "a.gif"
+    PIL.new("L", (3, 2), 200).save(str(gif))
+    image = images.read_image(str(gif))
+    assert (image.width, image.height) == (3, 2) and set(image.pixels) == {200}
 
 
-def digit(background, ink, size=28):
-    pixels = bytearray([background]) * (size * size)
-    for y in range(6, 22):
-        for x in range(12, 16):
-            pixels[y * size + x] = ink
-    return Image(size, size, pixels)
+def test_pillow_applies_exif_orientation_and_composes_alpha_over_white(tmp_path):
+    PIL = pytest.importorskip("PIL.Image", reason="Pillow (the images extra) is not installed")
+    picture = PIL.new("L", (4, 2), 255)
+    picture.putpixel((0, 0), 0)  # a dark pixel at the top left, as stored
+    exif = PIL.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to show
+    path = tmp_path / "turned.jpg"
+    picture.save(str(path), "JPEG", exif=exif, quality=100)
+    shown = images.read_image(str(path))
+    assert (shown.width, shown.height) == (2, 4)
+    assert shown.pixels[1] < 128 and shown.pixels[0] > 128  # now at the top right
+    clear = PIL.new("RGBA", (2, 1), (0, 0, 0, 0))
+    clear.putpixel((1, 0), (0, 0, 0, 255))
+    path = tmp_path / "clear.webp"
+    clear.save(str(path), "WEBP", lossless=True)
+    assert images.read_image(str(path)).pixels == bytes([255, 0])
 
 
-def test_dark_on_light_is_inverted_light_on_dark_is_not():
-    light_on_dark = digit(0, 255)
-    pixels, inverted = images.to_mnist(light_on_dark)
-    assert not inverted and pixels == light_on_dark.pixels
-    pixels, inverted = images.to_mnist(digit(250, 10))
-    assert inverted
-    assert pixels == digit(5, 245).pixels
+# -- averaging down while reading -------------------------------------------------------------------
 
 
-def test_resize_averages_boxes_and_pads_to_square():
+def test_shrink_averages_boxes():
+    def shrink(image, side):
+        return images.shrink(image.width, image.height, (image.row(y) for y in range(image.height)), side)
+
     big = Image(4, 2, bytes([0, 100, 200, 200, 50, 50, 0, 0]))
-    assert images.resize(big, 2, 1).pixels == bytes([50, 100])
-    up = images.resize(Image(1, 1, b"\x07"), 3, 3)
-    assert up.pixels == b"\x07" * 9
-    padded = images.pad_square(Image(2, 1, b"\x01\x02"), 9)
-    assert (padded.width, padded.height, padded.pixels) == (2, 2, b"\x01\x02\x09\x09")
-    doubled = images.enlarge(digit(0, 255), 2)
-    pixels, inverted = images.to_mnist(doubled)
-    assert not inverted and pixels == digit(0, 255).pixels
-    wide = Image(56, 28, bytes(56 * 28))
-    assert len(images.to_mnist(wide)[0]) == 784
+    assert shrink(big, 2).pixels == bytes([50, 100])
+    third = shrink(Image(3, 3, bytes(range(0, 90, 10))), 2)  # boxes of 1.5 x 1.5 pixels
+    assert third.pixels == bytes([13, 27, 53, 67])
+    assert shrink(big, 4) is not big and shrink(big, 4).pixels == big.pixels
+    tall = shrink(Image(12, 200, noise(2400, 4)), 50)
+    assert (tall.width, tall.height) == (3, 50)
+
+
+def test_read_small_reads_a_large_png_to_the_side_asked(tmp_path):
+    rows = [bytes([255 if (x // 50 + y // 50) % 2 else 0 for x in range(400)]) for y in range(300)]
+    data = make_png(400, 300, rows, filters=(1, 2))
+    small = images.read_small(data, 8)
+    assert (small.width, small.height, small.source_size) == (8, 6, (400, 300))
+    assert small.pixels[:8] == bytes([0, 255] * 4)
+
+
+def test_as_text():
+    text = images.as_text(Image(2, 2, bytes([0, 255, 128, 0])))
+    assert text.splitlines() == ["  @@", "++  "]
 
 
 def test_enlarge():
     image = images.enlarge(Image(2, 1, b"\x01\x02"), 2)
     assert (image.width, image.height, image.pixels) == (4, 2, b"\x01\x01\x02\x02\x01\x01\x02\x02")
+
+
+def test_enlarge_refuses_to_pass_the_pixel_limit():
+    with pytest.raises(ValueError, match="enlarging 28x28 pixels 100000 times would pass the limit"):
+        images.enlarge(Image(28, 28, bytes(784)), 100000)
+
+
+def test_text_pgm_numbers_split_across_reads():
+    values = noise(300 * 300, 6)
+    text = b"P2\n300 300\n255\n" + b"\n".join(b" ".join(b"%d" % v for v in values[y * 300:(y + 1) * 300])
+                                               for y in range(300))
+    assert len(text) > 3 * (1 << 16)  # read in several blocks, numbers cut between them
+    assert images.decode_pgm(text).pixels == values
+    with pytest.raises(ValueError, match="not a number"):
+        images.decode_pgm(b"P2 2 1 255 1 x")

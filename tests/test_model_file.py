@@ -12,6 +12,16 @@ import pytest
 from helpers import bits, snapshot
 
 
+@pytest.fixture(params=["json", "scan"], autouse=True)
+def reader(request, monkeypatch):
+    """Every test here runs with both readers of the file: ``json.load`` (CPython's, PyPy's) and
+    ``pynet.modelscan`` (MicroPython's, which leaves the matrices' numbers in the file)."""
+    from pynet import storage
+
+    monkeypatch.setattr(storage, "MICROPYTHON", request.param == "scan")
+    return request.param
+
+
 @pytest.fixture
 def trained(backend):
     net = backend.NeuralNetwork(6, [5, 4], 3, 0.2, seed=11, bias=True, rule="exact")
@@ -308,3 +318,46 @@ def test_loading_reads_exactly_what_another_runtime_wrote(backend, tmp_path):
     loaded = backend.NeuralNetwork.load(path)
     assert bits(loaded.get_weights()) == bits(odd)
     assert bits(loaded.get_biases()) == bits([[0.7, -0.7], [1 / 7, 0.0]])
+
+
+def test_the_scanning_reader_leaves_only_the_numbers_in_the_file(reader, trained, tmp_path):
+    from pynet import modelfile, modelscan
+
+    trained.training = [{"float64": "not numbers", "weights": [{"float64": "nor these"}], "q": "a \\\" b"}]
+    path = tmp_path / "m.json"
+    trained.save(path)
+    text = json.loads(path.read_text())
+    scanned = modelscan.load(str(path))
+    assert all(isinstance(entry["float64"], modelscan.Stored) for entry in scanned["weights"] + scanned["biases"])
+    assert scanned["training"] == text["training"]  # a record's own "float64" is left alone
+    for entry, stored in zip(text["weights"] + text["biases"], scanned["weights"] + scanned["biases"]):
+        assert b"".join(stored["float64"].pieces(1000)).decode() == entry["float64"]
+    assert modelfile.load(str(path)) is not None
+
+
+def test_the_scanning_reader_takes_any_layout_of_the_json(reader, trained, tmp_path):
+    path = tmp_path / "m.json"
+    data = trained.to_dict()
+    data["training"] = [{"note": "x" * 10000, "values": list(range(3000))}]
+    path.write_text(json.dumps(data, indent=3, sort_keys=True))  # pretty, keys in another order
+    loaded = type(trained).load(path)
+    same_network(trained, loaded)
+    assert loaded.training == data["training"]
+
+
+def test_a_model_dict_saved_as_it_is(backend, trained, tmp_path):
+    from pynet import modelfile
+
+    trained.training = [{"run": 1}]
+    modelfile.save(trained.to_dict(), str(tmp_path / "m.json"))
+    loaded = backend.NeuralNetwork.load(tmp_path / "m.json")
+    same_network(trained, loaded)
+    assert loaded.training == [{"run": 1}]
+
+
+def test_the_training_record_moves_between_backends(pure, fast, tmp_path):
+    for source, target in ((pure, fast), (fast, pure)):
+        net = source.NeuralNetwork(4, 3, 2, 0.3, seed=3)
+        net.training.append({"backend": source.__name__, "loss": [0.25]})
+        net.save(tmp_path / "m.json")
+        assert target.NeuralNetwork.load(tmp_path / "m.json").training == [{"backend": source.__name__, "loss": [0.25]}]

@@ -1,11 +1,13 @@
-"""The ``pynet`` command: train on MNIST, evaluate, query, back query, download.
+"""The ``pynet`` command: train on MNIST, evaluate, query, back query, serve, download.
 
     pynet train [--data DATA] [--hidden 200[,100]] [--lr 0.1] [--epochs 5] ...
     pynet info model.json [--json]
     pynet evaluate model.json [--data DATA] [--json] [--misclassified FILE.png]
-    pynet query model.json IMAGE
+    pynet query model.json PICTURE [--show] [--save-input FILE.png]
     pynet backquery model.json [--out DIR] [--grid FILE.png]
+    pynet serve model.json [--host 127.0.0.1] [--port 8000]
     pynet download [DIR]
+    pynet export model.json --c model.h [--c-type float]
 
 Each command is a module of ``pynet.app.commands`` with ``add_parser(commands)`` and
 ``run(args, out, err)``; this module builds the parser from them and runs one.
@@ -37,12 +39,12 @@ import argparse
 import sys
 
 from .. import __version__
-from .commands import backquery, download, evaluate, info, query, train
+from .commands import backquery, download, evaluate, export, info, query, serve, train
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, UserError, describe
 
 #: the commands, in the order ``pynet --help`` lists them
 COMMANDS = {"train": train, "info": info, "evaluate": evaluate, "query": query, "backquery": backquery,
-            "download": download}
+            "serve": serve, "download": download, "export": export}
 
 
 class _Parser(argparse.ArgumentParser):

@@ -101,10 +101,21 @@ def main():
         training.append({"args": [n_in, hidden, n_out, rate], "seed": seed, "bias": bias, "rule": rule,
                          "file": "trained_%d.bin" % k, "last_loss": losses[-1]})
         write_doubles(os.path.join(out, "trained_%d.bin" % k), parameters(net))
+        write_doubles(os.path.join(out, "queried_%d.bin" % k),
+                      [y for j in range(20) for y in net.query(scale(test_pixels[j * 784:(j + 1) * 784]))])
+
+    # The board example, one epoch of 64-32-10 on the 8 x 8 digits, for MicroPython to repeat in 256 KB.
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "board"))
+    import digits8x8
+    data = os.path.join(HERE, "..", "..", "pynet", "app", "data")
+    small = pynet.NeuralNetwork(64, 32, 10, 0.3, seed=1)
+    digits8x8.train(small, os.path.join(data, digits8x8.TRAIN))
+    write_doubles(os.path.join(out, "digits8x8.bin"), parameters(small))
+    right, _ = digits8x8.evaluate(small, os.path.join(data, digits8x8.TEST))
 
     with open(os.path.join(out, "reference.json"), "w") as f:
         json.dump({"trainer": trainer.__name__, "initial": initial, "predictions": predictions,
-                   "training": training}, f)
+                   "training": training, "digits8x8_right": right}, f)
     print("make_fixtures: wrote %s (model trained by %s)" % (out, trainer.__name__))
 
 
