@@ -371,6 +371,10 @@ cdef class Core:
         copy[:, :] = M
         return copy
 
+    def magnitude(self, const double[::1] v not None):
+        """``max |v|`` of a vector from :meth:`vector`; inf when a value is inf or NaN."""
+        return largest_magnitude(v)
+
     def largest_value(self, const double[:, ::1] M not None):
         """``max |v|`` over the rows of :meth:`rows`; inf when one is inf or NaN."""
         cdef double largest = 0.0

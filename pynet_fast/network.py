@@ -16,6 +16,7 @@ import threading
 
 _INF = float("inf")
 
+from pynet import guard
 from pynet.base import NetworkBase
 
 from ._select import core as _kernels
@@ -105,12 +106,20 @@ class NeuralNetwork(NetworkBase):
         t = core.vector(targets, self._layer_sizes[-1]) if x is not None else None
         if t is None:
             return NetworkBase.train(self, inputs, targets)
+        rate, exact, bias = self._learning_rate, self._rule == "exact", self._bias
+        x_max, t_max = core.magnitude(x), core.magnitude(t)
+        bound = guard.bound_after(self._layer_sizes, rate, bias, self._parameter_bound(), x_max, t_max, 1)
+        if bound is not None:  # the guard's quick answer, as in NetworkBase._guarded: this step is safe
+            with self._lock:
+                loss = core.train(x, t, rate, exact, bias)
+            self._bound = bound
+            return loss
 
         def step():
             with self._lock:
-                return core.train(x, t, self._learning_rate, self._rule == "exact", self._bias)
+                return core.train(x, t, rate, exact, bias)
 
-        return self._guarded(1, core.largest_value(_one_row(x)), core.largest_value(_one_row(t)), step)
+        return self._guarded(1, x_max, t_max, step)
 
     train.__doc__ = NetworkBase.train.__doc__
 
@@ -158,11 +167,6 @@ class NeuralNetwork(NetworkBase):
         rows are split over the CPUs (``QUERY_THREADS`` threads at most), each row's
         outputs the same bits however they are split.
         """
-
-
-def _one_row(vector):
-    """A loaded vector as a 1 x n block, for ``Core.largest_value``."""
-    return memoryview(vector).cast("B").cast("d", (1, len(vector)))
 
 
 neuralNetwork = NeuralNetwork  # the seed's name for the class
