@@ -16,8 +16,12 @@ code. Validation, the model file, pickling and the seed's names live here once.
 """
 
 from . import checks
+from . import guard
 from . import modelfile
 from .initial import initial_weights
+from .interrupt import HeldInterrupt
+
+_INF = float("inf")
 
 
 class NetworkBase:
@@ -25,6 +29,7 @@ class NetworkBase:
 
     def __init__(self, input_nodes, hidden_nodes, output_nodes, learning_rate, *, seed=None, bias=False, rule="seed"):
         sizes = checks.layer_sizes(input_nodes, hidden_nodes, output_nodes)
+        checks.fits_in_memory(sizes)
         rate = checks.learning_rate(learning_rate)
         self._describe(sizes, rate, checks.rule(rule), checks.flag(bias, "bias"))
         weights = initial_weights(sizes, checks.seed(seed))  # (I)
@@ -124,36 +129,82 @@ class NetworkBase:
     def train(self, inputs, targets):
         """One step of gradient descent on one sample; returns its loss (L1).
 
-        The loss is that of the forward pass before the step.
+        The loss is that of the forward pass before the step. A step that would make a
+        weight or bias infinite or NaN raises ``ValueError`` instead (``pynet.guard``).
         """
         x = checks.vector(inputs, self._layer_sizes[0], "inputs")
         t = checks.vector(targets, self._layer_sizes[-1], "targets")
-        return self._train_one(x, t)
+        with HeldInterrupt():
+            return self._guarded(1, _largest(x), _largest(t), lambda: self._train_one(x, t))
 
     def train_many(self, input_rows, target_rows):
         """``train`` on each pair of rows in order; returns the mean loss.
 
-        Every row is checked before the first step, so bad data anywhere changes nothing.
+        Every row is read once and checked before the first step, so bad data anywhere
+        changes nothing; so does a step that would make a weight or bias non-finite,
+        anywhere in the call: it raises ``ValueError`` and the network is as it was
+        before the call. Ctrl-C stops between two samples, never inside one.
         """
         n_in, n_out = self._layer_sizes[0], self._layer_sizes[-1]
-        input_rows, target_rows = checks.paired_rows(input_rows, target_rows, n_in, n_out)
-        total = 0.0
-        for k in range(len(input_rows)):
-            total += self._train_one(checks.vector(input_rows[k], n_in, "input_rows[%d]" % k),
-                                     checks.vector(target_rows[k], n_out, "target_rows[%d]" % k))
-        return total / len(input_rows)
+        inputs, targets = checks.paired_rows(input_rows, target_rows, n_in, n_out)
+        x_max = max(_largest(x) for x in inputs)
+        t_max = max(_largest(t) for t in targets)
+
+        def run():
+            total = 0.0
+            with HeldInterrupt() as interrupt:
+                for k in range(len(inputs)):
+                    total += self._train_one(inputs[k], targets[k])
+                    interrupt.check()
+            return total / len(inputs)
+
+        return self._guarded(len(inputs), x_max, t_max, run)
+
+    def _guarded(self, steps, x_max, t_max, run):
+        """``run()`` (``steps`` training steps), refused and undone if a parameter turns non-finite."""
+        bound = guard.bound_after(self._layer_sizes, self._learning_rate, self._bias,
+                                  self._parameter_bound(), x_max, t_max, steps)
+        if bound is not None:  # no parameter can leave the finite floats
+            result = run()
+            self._bound = bound
+            return result
+        saved = self._snapshot()
+        try:
+            result = run()
+        finally:  # also after Ctrl-C between two samples: never keep a non-finite parameter
+            largest = self._largest_parameter()
+            if not largest < _INF:
+                self._restore(saved)
+                self._bound = None
+                raise guard.diverged(self._learning_rate)
+            self._bound = largest
+        return result
+
+    def _parameter_bound(self):
+        if getattr(self, "_bound", None) is None:
+            self._bound = self._largest_parameter()
+        return self._bound
+
+    # Hooks for the divergence guard; a backend may do them faster.
+
+    def _snapshot(self):
+        return self._export()
+
+    def _restore(self, saved):
+        self._store(*saved)
+
+    def _largest_parameter(self):
+        weights, biases = self._export()
+        return max(max(guard.largest_magnitude(W) for W in weights), guard.largest_magnitude(biases))
 
     def query(self, inputs):
         """The network's output ``Y(L)`` for one input, as a list."""
         return self._query_one(checks.vector(inputs, self._layer_sizes[0], "inputs"))
 
     def query_many(self, rows):
-        """``query`` for each row; every row is checked first."""
-        n_in = self._layer_sizes[0]
-        rows = checks.rows(rows, "rows")
-        for k in range(len(rows)):  # check all first; convert again as each is used (memory stays small)
-            checks.vector(rows[k], n_in, "rows[%d]" % k)
-        return [self._query_one(checks.vector(rows[k], n_in, "rows[%d]" % k)) for k in range(len(rows))]
+        """``query`` for each row; every row is read once and checked first."""
+        rows = checks.vectors(rows, self._layer_sizes[0], "rows")
+        return [self._query_one(row) for row in rows]
 
     def predict(self, inputs):
         """The index of the largest output (the first one, on a tie)."""
@@ -192,6 +243,7 @@ class NetworkBase:
         w = checks.weights(weights, self._layer_sizes)
         b = self.get_biases() if biases is None else checks.biases(biases, self._layer_sizes, self._bias)
         self._store(w, b)
+        self._bound = None
 
     # -- the model file ------------------------------------------------------------
 
@@ -228,3 +280,14 @@ class NetworkBase:
 
     def __reduce__(self):
         return (type(self).from_dict, (self.to_dict(),))
+
+
+def _largest(values):
+    """``max |v|`` over a checked vector (finite floats)."""
+    largest = 0.0
+    for v in values:
+        if v > largest:
+            largest = v
+        elif -v > largest:
+            largest = -v
+    return largest

@@ -4,11 +4,30 @@ Each check either returns a clean value (plain ints, floats and lists of floats)
 or raises ``TypeError`` (the wrong kind of thing) or ``ValueError`` (the right
 kind, a wrong value) with a message that names the problem. Nothing is changed
 before every check has passed.
+
+Every input is read exactly once: each value is converted once, into a list (or,
+for many rows, an ``array('d')``) that the caller then uses, so an object whose
+``__float__`` or ``__len__`` answers differently on a second call cannot make a
+step use something other than what was checked. One rule for odd inputs, which
+both backends follow (``pynet_fast`` hands everything it does not take itself to
+these checks):
+
+- a sequence of numbers is anything with a length that iteration agrees with;
+  ``str``, ``bytes``, sets and dicts are refused (``TypeError``), and so is a
+  sequence whose length changes as it is read (``ValueError``);
+- a number is anything ``float()`` takes except ``bool`` (also numpy's),
+  ``complex``, ``str`` and ``bytes``;
+- an object with a buffer (``array``, ``memoryview``, numpy arrays, ``numpy.matrix``)
+  is read through it: native ints, float16, float32 or float64 only (``TypeError``
+  names any other format, such as big-endian or complex), one dimension for a
+  vector and two for rows (``ValueError``), in any memory order;
+- numpy masked arrays are refused (``TypeError``): a masked value has no number.
 """
 
 _INF = float("inf")
 _NOT_NUMBERS = (str, bytes, bytearray, complex)
 _NOT_SEQUENCES = (set, frozenset, dict)
+_BUFFER_FORMATS = "bBhHiIlLqQnNfd"  # what memoryview.tolist() reads; "e" (float16) is read by struct
 RULES = ("seed", "exact")
 
 
@@ -16,8 +35,17 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_bool(value):
+    """``bool`` and numpy's ``bool_``, which ``float()`` would quietly take as 0.0 or 1.0."""
+    return isinstance(value, bool) or type(value).__name__ in ("bool_", "bool")
+
+
 def _kind(value):
     return type(value).__name__
+
+
+def _is_masked(value):
+    return type(value).__name__ == "MaskedArray" or (hasattr(value, "mask") and hasattr(value, "filled"))
 
 
 def layer_size(value, name):
@@ -33,6 +61,8 @@ def layer_sizes(input_nodes, hidden_nodes, output_nodes):
     """``(n(0), n(1), ..., n(L))`` from the constructor's three arguments."""
     if _is_int(hidden_nodes) or isinstance(hidden_nodes, (bool, float, str, bytes)):
         hidden = [layer_size(hidden_nodes, "hidden_nodes")]
+    elif isinstance(hidden_nodes, _NOT_SEQUENCES) or hidden_nodes is None:
+        raise TypeError("hidden_nodes must be an int or a sequence of ints, not %s" % _kind(hidden_nodes))
     else:
         try:
             hidden = list(hidden_nodes)
@@ -43,10 +73,61 @@ def layer_sizes(input_nodes, hidden_nodes, output_nodes):
     return tuple(sizes)
 
 
+BYTES_PER_PARAMETER = 32  # a float object and the list slot that holds it, as the weights are first built
+
+
+def parameter_count(sizes):
+    """``sum over l of n(l-1) * n(l) + n(l)``: the weights and biases of a network."""
+    return sum(sizes[l - 1] * sizes[l] + sizes[l] for l in range(1, len(sizes)))
+
+
+def memory_bytes():
+    """This machine's memory in bytes (or a lower address-space limit), or None where unknown."""
+    try:
+        import os
+
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, AttributeError, ValueError, OSError):
+        return None
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY and soft < total:
+            total = soft
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass
+    return total if total > 0 else None
+
+
+def _amount(number):
+    """A count for a message: three figures, and no float overflow for huge ints."""
+    if number < 10 ** 15:
+        return "%d" % number
+    digits = len(str(number)) - 1
+    return "%.2fe%d" % (number / 10 ** (digits - 2) / 100.0, digits) if digits < 300 else "about 10^%d" % digits
+
+
+def fits_in_memory(sizes):
+    """Refuse at once (``ValueError``) a network whose parameters could not fit in memory."""
+    count = parameter_count(sizes)
+    available = memory_bytes()
+    needed = count * BYTES_PER_PARAMETER
+    if available is not None and needed > available:
+        raise ValueError("the layer sizes (input_nodes, hidden_nodes, output_nodes) [%s] make %s weights and biases, "
+                         "%s bytes (%s GB) as they are built; this process may use at most %.1f GB of memory"
+                         % (", ".join(_amount(n) for n in sizes), _amount(count), _amount(needed),
+                            _amount(needed // 10 ** 9), available / 1e9))
+    return count
+
+
 def real(value, name):
-    """A finite real number as a float; strings, complex numbers and None are refused."""
+    """A finite real number as a float; strings, bools, complex numbers and None are refused.
+
+    ``float(value)`` is called once, and its answer is the value used.
+    """
     if type(value) is not float:
-        if isinstance(value, _NOT_NUMBERS) or value is None:
+        if isinstance(value, _NOT_NUMBERS) or value is None or _is_bool(value):
             raise TypeError("%s must be a real number, not %s" % (name, _kind(value)))
         try:
             value = float(value)
@@ -54,6 +135,8 @@ def real(value, name):
             raise ValueError("%s must be finite, got a number too large for a float" % name)
         except (TypeError, ValueError):
             raise TypeError("%s must be a real number, not %s" % (name, _kind(value)))
+        if type(value) is not float:  # a float subclass from __float__
+            value = value + 0.0
     if not -_INF < value < _INF:
         raise ValueError("%s must be finite, got %r" % (name, value))
     return value
@@ -68,7 +151,7 @@ def learning_rate(value):
 
 
 def rule(value):
-    if value not in RULES:
+    if not isinstance(value, str) or value not in RULES:
         raise ValueError("rule must be 'seed' or 'exact', got %r" % (value,))
     return value
 
@@ -85,25 +168,88 @@ def seed(value):
     return value
 
 
-def _length(values, name):
-    """The length of a sequence; sets and dicts, whose order is not the inputs', are refused."""
-    if isinstance(values, _NOT_NUMBERS) or isinstance(values, _NOT_SEQUENCES) or values is None:
-        raise TypeError("%s must be a sequence of numbers, not %s" % (name, _kind(values)))
-    if getattr(values, "ndim", 1) != 1 and isinstance(values, memoryview):
-        raise ValueError("%s must be one-dimensional, got a %d-dimensional memoryview" % (name, values.ndim))
+# -- buffers -------------------------------------------------------------------------
+
+def _view(values):
+    """A memoryview of ``values`` when it has a buffer (and says what its format is), else None."""
+    if isinstance(values, (list, tuple)):
+        return None
     try:
-        return len(values)
+        view = memoryview(values)
+    except TypeError:
+        return None
+    if getattr(view, "format", None) is None:  # MicroPython: no format to check; iterate instead
+        return None
+    return view
+
+
+def _buffer_values(view, name):
+    """The values of a buffer as (nested) lists of numbers, in C order, whatever its memory order."""
+    if view.format in _BUFFER_FORMATS:
+        return view.tolist()
+    if view.format == "e":  # float16: memoryview cannot index it, struct can
+        import struct
+
+        flat = list(struct.unpack("=%de" % (view.nbytes // 2), view.tobytes()))
+        if view.ndim == 2:
+            width = view.shape[1]
+            return [flat[k * width:(k + 1) * width] for k in range(view.shape[0])]
+        return flat
+    raise TypeError("%s is a buffer of format %r; pynet reads native integers and floats only "
+                    "(float64 'd', float32 'f', float16 'e', ...)" % (name, view.format))
+
+
+def _dimensions(view, wanted, name):
+    if view.ndim != wanted:
+        raise ValueError("%s must be %s, got a %d-dimensional %s" % (
+            name, "one-dimensional" if wanted == 1 else "two-dimensional (rows)", view.ndim, "buffer"))
+
+
+def _refuse_odd(values, name, what):
+    if (isinstance(values, _NOT_NUMBERS) or isinstance(values, _NOT_SEQUENCES) or values is None
+            or isinstance(values, (int, float))):
+        raise TypeError("%s must be a %s, not %s" % (name, what, _kind(values)))
+    if _is_masked(values):
+        raise TypeError("%s is a masked array, which pynet does not read: fill it first "
+                        "(masked_array.filled(value))" % name)
+
+
+# -- vectors ---------------------------------------------------------------------------
+
+def _read_once(values, length, name):
+    """The items of a sequence, read by one iteration and checked against its length."""
+    try:
+        count = len(values)
     except TypeError:
         raise TypeError("%s must be a sequence of numbers, not %s" % (name, _kind(values)))
+    if count != length:
+        raise ValueError("%s has %d values; the network expects %d" % (name, count, length))
+    items = []
+    for value in values:
+        items.append(value)
+        if len(items) > length:
+            break
+    if len(items) != length:
+        raise ValueError("%s changed as it was read: its length is %d but it gave %s%d values"
+                         % (name, length, "more than " if len(items) > length else "", len(items)))
+    return items
 
 
 def vector(values, length, name):
-    """``values`` as a list of ``length`` finite floats."""
-    count = _length(values, name)
-    if count != length:
-        raise ValueError("%s has %d values; the network expects %d" % (name, count, length))
+    """``values`` as a new list of ``length`` finite floats, each read once."""
+    _refuse_odd(values, name, "sequence of numbers")
+    view = _view(values)
+    if view is not None:
+        _dimensions(view, 1, name)
+        items = _buffer_values(view, name)
+        if len(items) != length:
+            raise ValueError("%s has %d values; the network expects %d" % (name, len(items), length))
+    else:
+        if getattr(values, "ndim", 1) != 1:
+            raise ValueError("%s must be one-dimensional, got a %d-dimensional %s" % (name, values.ndim, _kind(values)))
+        items = _read_once(values, length, name)
     out = []
-    for i, value in enumerate(values):
+    for i, value in enumerate(items):
         if type(value) is float and -_INF < value < _INF:
             out.append(value)
         else:
@@ -120,80 +266,95 @@ def probabilities(values, length, name):
     return out
 
 
-class _BufferRows:
-    """The rows of a 2-D memoryview (which cannot be indexed by row itself)."""
+# -- many rows -------------------------------------------------------------------------
 
-    def __init__(self, view):
-        self.count, self.width = view.shape
-        self.flat = view.cast("B").cast(view.format) if view.format != "B" else view.cast("B")
-
-    def __len__(self):
-        return self.count
-
-    def __getitem__(self, k):
-        if not 0 <= k < self.count:
-            raise IndexError(k)
-        return self.flat[k * self.width:(k + 1) * self.width]
-
-
-def rows(values, name):
-    """A sequence of rows: lists and tuples as they are, any other iterable as a list."""
-    if isinstance(values, _NOT_NUMBERS) or values is None:
-        raise TypeError("%s must be a sequence of rows, not %s" % (name, _kind(values)))
-    if isinstance(values, (list, tuple)):
-        return values
-    if isinstance(values, memoryview) and getattr(values, "ndim", 1) == 2:
-        if not values.c_contiguous:
-            raise ValueError("%s must be C-contiguous" % name)
-        return _BufferRows(values)
+def _store_row(row):
+    """One checked row as compact storage: an ``array('d')`` where there is one."""
     try:
+        from array import array
+    except ImportError:
+        return row
+    return array("d", row)
+
+
+def row_list(values, name):
+    """The rows of ``values`` as a list, read once (each row still unchecked)."""
+    _refuse_odd(values, name, "sequence of rows")
+    view = _view(values)
+    if view is not None:
+        _dimensions(view, 2, name)
+        return _buffer_values(view, name)
+    if isinstance(values, (list, tuple)) and type(values) in (list, tuple):
         return list(values)
+    try:
+        count = len(values)
+    except TypeError:
+        count = None
+    try:
+        items = list(values)
     except TypeError:
         raise TypeError("%s must be a sequence of rows, not %s" % (name, _kind(values)))
+    if count is not None and count != len(items):
+        raise ValueError("%s changed as it was read: its length is %d but it gave %d rows" % (name, count, len(items)))
+    return items
+
+
+def vectors(values, length, name):
+    """Every row of ``values`` checked as a vector of ``length``, read once, as compact storage."""
+    return [_store_row(vector(row, length, "%s[%d]" % (name, k))) for k, row in enumerate(row_list(values, name))]
 
 
 def paired_rows(input_rows, target_rows, n_in, n_out):
-    """Check every input and target row; returns the two sequences of rows.
-
-    Rows are only checked here, not kept: the caller converts each one again as it
-    uses it, so a long data set never has to be held as Python floats all at once.
-    """
-    input_rows = rows(input_rows, "input_rows")
-    target_rows = rows(target_rows, "target_rows")
-    if len(input_rows) != len(target_rows):
-        raise ValueError("input_rows has %d rows but target_rows has %d" % (len(input_rows), len(target_rows)))
-    if len(input_rows) == 0:
+    """Every input and target row, checked and copied once: two lists of rows of floats."""
+    inputs = row_list(input_rows, "input_rows")
+    targets = row_list(target_rows, "target_rows")
+    if len(inputs) != len(targets):
+        raise ValueError("input_rows has %d rows but target_rows has %d" % (len(inputs), len(targets)))
+    if len(inputs) == 0:
         raise ValueError("input_rows is empty: there is nothing to train on")
-    for k in range(len(input_rows)):
-        vector(input_rows[k], n_in, "input_rows[%d]" % k)
-        vector(target_rows[k], n_out, "target_rows[%d]" % k)
-    return input_rows, target_rows
+    inputs = [_store_row(vector(row, n_in, "input_rows[%d]" % k)) for k, row in enumerate(inputs)]
+    targets = [_store_row(vector(row, n_out, "target_rows[%d]" % k)) for k, row in enumerate(targets)]
+    return inputs, targets
+
+
+# -- parameters ----------------------------------------------------------------------------
+
+def _sequence(values, count, name, describe):
+    """The ``count`` items of a sequence, read once; ``describe(length)`` words a wrong length."""
+    _refuse_odd(values, name, "sequence")
+    if isinstance(values, (int, float)):
+        raise TypeError("%s must be a sequence, not %s" % (name, _kind(values)))
+    try:
+        length = len(values)
+    except TypeError:
+        raise TypeError("%s must be a sequence, not %s" % (name, _kind(values)))
+    if length != count:
+        raise ValueError(describe(length))
+    return _read_once(values, count, name)
 
 
 def matrix(values, n_rows, n_cols, name):
     """``values`` as an ``n_rows x n_cols`` list of lists of finite floats."""
-    count = _length(values, name)
-    if count != n_rows:
-        raise ValueError("%s has %d rows; expected %d" % (name, count, n_rows))
-    return [vector(row, n_cols, "%s[%d]" % (name, i)) for i, row in enumerate(values)]
+    view = _view(values) if not isinstance(values, _NOT_NUMBERS) else None
+    if view is not None:
+        _dimensions(view, 2, name)
+        values = _buffer_values(view, name)
+    rows = _sequence(values, n_rows, name, lambda count: "%s has %d rows; expected %d" % (name, count, n_rows))
+    return [vector(row, n_cols, "%s[%d]" % (name, i)) for i, row in enumerate(rows)]
 
 
 def weights(values, sizes):
     """``[W(1), ..., W(L)]`` with ``W(l)`` of shape ``n(l-1) x n(l)``."""
     layers = len(sizes) - 1
-    count = _length(values, "weights")
-    if count != layers:
-        raise ValueError("weights has %d matrices; a network of layer sizes %s needs %d" % (count, list(sizes), layers))
-    return [matrix(values[l], sizes[l], sizes[l + 1], "weights[%d]" % l) for l in range(layers)]
+    matrices = _sequence(values, layers, "weights", lambda count: "weights has %d matrices; a network of layer sizes %s needs %d" % (count, list(sizes), layers))
+    return [matrix(matrices[l], sizes[l], sizes[l + 1], "weights[%d]" % l) for l in range(layers)]
 
 
 def biases(values, sizes, enabled):
     """``[B(1), ..., B(L)]``, each with ``n(l)`` entries; all zero where biases are off."""
     layers = len(sizes) - 1
-    count = _length(values, "biases")
-    if count != layers:
-        raise ValueError("biases has %d vectors; a network of layer sizes %s needs %d" % (count, list(sizes), layers))
-    out = [vector(values[l], sizes[l + 1], "biases[%d]" % l) for l in range(layers)]
+    vectors_ = _sequence(values, layers, "biases", lambda count: "biases has %d vectors; a network of layer sizes %s needs %d" % (count, list(sizes), layers))
+    out = [vector(vectors_[l], sizes[l + 1], "biases[%d]" % l) for l in range(layers)]
     if not enabled:
         for l, b in enumerate(out):
             for j, value in enumerate(b):

@@ -243,49 +243,36 @@ def save(data, path):
 
 
 def _atomically(path, write):
-    """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``.
+    """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``
+    (``pynet.atomicfile.replace``: the old file or the new one, never half of one)."""
+    from .atomicfile import replace
 
-    The text is flushed to disk before the rename: a reader sees the old file or the
-    new one, never half of one, and a failure leaves no temporary file behind.
-    """
-    import os
-
-    temporary = "%s.%s.tmp" % (path, _suffix())
-    try:
-        with open(temporary, "w") as f:
-            write(f)
-            f.flush()
-            if hasattr(os, "fsync"):
-                os.fsync(f.fileno())
-        getattr(os, "replace", os.rename)(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
-
-
-def _suffix():
-    from .initial import random_seed
-
-    return "%x" % (random_seed() & 0xFFFFFFFF)
+    replace(path, write)
 
 
 def load(path):
     """The dict stored in the model file at ``path`` (not yet checked).
 
-    On MicroPython the matrices' numbers stay in the file until they are decoded
-    (``modelscan``); elsewhere the file is read with ``json.load``.
+    Only a regular file is read (``pynet.atomicfile.read_text``, bounded by its size);
+    it must be UTF-8 JSON. On MicroPython the matrices' numbers stay in the file until
+    they are decoded (``modelscan``).
     """
+    text = None
+    if not storage.MICROPYTHON:
+        from .atomicfile import read_text
+
+        text = read_text(path, "model file")  # its own errors say what is wrong with the file
     try:
-        if storage.MICROPYTHON:
+        if text is None:
             from . import modelscan
 
             return modelscan.load(path)
-        with open(path) as f:
-            return json.load(f)
+        return json.loads(text)
     except ValueError as error:
-        raise ValueError("%s is not a valid model file (is it truncated?): %s" % (path, error))
+        raise ValueError("%s is not a valid model file (is it truncated?): %s" % (_shown(path), error))
     except RuntimeError as error:  # RecursionError on CPython; MicroPython has no such name
-        raise ValueError("%s is not a valid model file: it is nested too deeply (%s)" % (path, error))
+        raise ValueError("%s is not a valid model file: it is nested too deeply (%s)" % (_shown(path), error))
+
+
+def _shown(path):
+    return path.decode("utf-8", "backslashreplace") if isinstance(path, bytes) else path

@@ -10,7 +10,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cython.view cimport array as cvarray
-from libc.math cimport ceil, cos, exp, floor, isfinite, log, sin
+from libc.math cimport INFINITY, ceil, cos, exp, fabs, floor, isfinite, log, sin
 from libc.stdint cimport uintptr_t
 from libc.string cimport memcpy
 
@@ -112,6 +112,27 @@ include "_input.pxi"
 
 
 # ---------------------------------------------------------------------------------
+# The divergence guard's measures (pynet.guard)
+# ---------------------------------------------------------------------------------
+
+cdef inline double max_or_inf(double a, double b) noexcept nogil:
+    return b if (b > a or b != b) else a
+
+
+cdef double largest_magnitude(const double[::1] v) noexcept nogil:
+    """``max |v[i]|``; inf when a value is inf or NaN (pynet.guard.largest_magnitude)."""
+    cdef Py_ssize_t i
+    cdef double largest = 0.0, a
+    for i in range(v.shape[0]):
+        a = fabs(v[i])
+        if not a <= largest:
+            if a != a:
+                return INFINITY
+            largest = a
+    return largest
+
+
+# ---------------------------------------------------------------------------------
 # One network's storage
 # ---------------------------------------------------------------------------------
 
@@ -176,9 +197,14 @@ cdef class Core:
     # -- parameters (already checked by pynet.checks) ----------------------------------
 
     def store(self, list weights, list biases):
-        """Copy checked ``[W(1) ... W(L)]`` and ``[B(1) ... B(L)]`` (lists of floats) in."""
+        """Copy checked ``[W(1) ... W(L)]`` and ``[B(1) ... B(L)]`` (lists of floats) in.
+
+        They are copied into a new block, which replaces the old one only once all of it
+        is in: on an error the network keeps its parameters.
+        """
         cdef int l
         cdef Py_ssize_t i, n_in, n_out, at
+        cdef double[::1] P = _block(self.P.shape[0])
         if len(weights) != self.net.L or len(biases) != self.net.L:
             raise ValueError("weights and biases need %d layers" % self.net.L)
         self.flush()
@@ -188,10 +214,35 @@ cdef class Core:
                 raise ValueError("weights[%d] is not %d rows" % (l - 1, n_in))
             for i in range(n_in):
                 at = self.net.w[l] + i * n_out
-                if not _copy_floats(weights[l - 1][i], self.P[at:at + n_out]):
+                if not _copy_floats(weights[l - 1][i], P[at:at + n_out]):
                     raise ValueError("weights[%d][%d] is not %d finite floats" % (l - 1, i, n_out))
-            if not _copy_floats(biases[l - 1], self.P[self.net.b[l]:self.net.b[l] + n_out]):
+            if not _copy_floats(biases[l - 1], P[self.net.b[l]:self.net.b[l] + n_out]):
                 raise ValueError("biases[%d] is not %d finite floats" % (l - 1, n_out))
+        self.P = P
+
+    # -- the divergence guard (pynet.guard) ---------------------------------------------
+
+    def snapshot(self):
+        """A copy of the parameters (a waiting update applied first), for :meth:`restore`."""
+        cdef double[::1] copy = _block(self.P.shape[0])
+        self.flush()
+        copy[:] = self.P
+        return copy
+
+    def restore(self, double[::1] copy not None):
+        """Put back the parameters of :meth:`snapshot`."""
+        if copy.shape[0] != self.P.shape[0]:
+            raise ValueError("a snapshot of another network")
+        self.pending = False  # an update waiting from after the snapshot is dropped with the rest
+        self.P[:] = copy
+
+    def largest_parameter(self):
+        """``max |W|, |B|`` over every parameter (a waiting update applied first); inf when one is inf or NaN."""
+        cdef double largest
+        self.flush()
+        with nogil:
+            largest = largest_magnitude(self.P)
+        return largest
 
     def export(self):
         """``(weights, biases)`` as fresh nested lists."""
@@ -217,8 +268,15 @@ cdef class Core:
                 update_weights(net, &self.P[0], S, S + net.y[0], self.pending_rate)
             self.pending = False
 
-    def train(self, inputs, targets, double rate, bint exact, bint bias):
-        """One training step; the loss, or None when the input needs pynet.checks.
+    def vector(self, values, Py_ssize_t length):
+        """``values`` copied into a new float64 array of ``length`` finite values, or None when
+        they need pynet.checks. Reads the input once, and touches nothing of the network's."""
+        cdef double[::1] out = cvarray(shape=(max(length, 1),), itemsize=sizeof(double), format="d")
+        out = out[:length]
+        return out if _load_vector(values, out) else None
+
+    def train(self, const double[::1] x not None, const double[::1] t not None, double rate, bint exact, bint bias):
+        """One training step on a loaded input and target (from :meth:`vector`); the loss.
 
         As in train_rows, a step's update of the weights (U-W) runs fused with the next
         step's forward pass, when the next call is a train: until then it waits in S
@@ -229,9 +287,10 @@ cdef class Core:
         cdef const Layout* net = &self.net
         cdef double[::1] here = self.S_next if self.pending else self.S  # where this sample goes
         cdef double* S = &here[0]
-        if not (_load_vector(inputs, here[net.y[0]:net.y[0] + net.n[0]])
-                and _load_vector(targets, here[net.t:net.t + net.n[net.L]])):
-            return None  # nothing changed: a waiting update still waits, in self.S
+        if x.shape[0] != net.n[0] or t.shape[0] != net.n[net.L]:
+            raise ValueError("the input or target does not fit this network")
+        memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
+        memcpy(S + net.t, &t[0], net.n[net.L] * sizeof(double))
         with nogil:
             if self.pending:  # the last sample's update, then this one's forward pass
                 update_then_forward(net, &self.P[0], &self.S[0], &self.S[net.y[0]], S, S + net.y[0],
@@ -247,17 +306,18 @@ cdef class Core:
         self.pending, self.pending_rate = True, rate
         return loss
 
-    def query(self, inputs):
-        """``Y(L)`` as a list, or None when the input needs pynet.checks."""
+    def query(self, const double[::1] x not None):
+        """``Y(L)`` as a list, for a loaded input (from :meth:`vector`)."""
         cdef const Layout* net = &self.net
         cdef double* S
         cdef const double* y
         cdef Py_ssize_t j
+        if x.shape[0] != net.n[0]:
+            raise ValueError("the input does not fit this network")
         self.flush()
         S = &self.S[0]
         y = S + net.y[net.L]
-        if not _load_vector(inputs, self.S[net.y[0]:net.y[0] + net.n[0]]):
-            return None
+        memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
         with nogil:
             forward(net, &self.P[0], S, S + net.y[0])
         return [y[j] for j in range(net.n[net.L])]
@@ -282,9 +342,10 @@ cdef class Core:
     def rows(self, values, Py_ssize_t width):
         """``values`` as a ``count x width`` float64 memoryview, or None when they need pynet.checks.
 
-        A C-contiguous 2-D float64 buffer is taken as it is (its values are checked
-        by ``train_rows`` and ``query_rows``); a list or tuple of rows, each a list
-        or tuple of real numbers or a 1-D float64 buffer, is copied into a new block.
+        The values are read once, into a new block that the steps then use: a C-contiguous
+        2-D float64 buffer (its values are checked by ``train_rows`` and ``query_rows``),
+        or a list or tuple of rows, each a list or tuple of real numbers or a 1-D float64
+        buffer.
         """
         cdef const double[:, ::1] M
         cdef double[:, ::1] copy
@@ -298,13 +359,30 @@ cdef class Core:
                 if not _load_vector(values[k], copy[k]):
                     return None
             return copy
-        if values is None:
+        if values is None or hasattr(values, "mask"):  # a numpy masked array: pynet.checks refuses it
             return None
         try:
             M = values
         except Exception:  # not a C-contiguous 2-D float64 buffer
             return None
-        return M if M.shape[1] == width else None
+        if M.shape[1] != width or M.shape[0] == 0:
+            return None
+        copy = _matrix(M.shape[0], width)  # read once: the steps use this copy, not the caller's buffer
+        copy[:, :] = M
+        return copy
+
+    def magnitude(self, const double[::1] v not None):
+        """``max |v|`` of a vector from :meth:`vector`; inf when a value is inf or NaN."""
+        return largest_magnitude(v)
+
+    def largest_value(self, const double[:, ::1] M not None):
+        """``max |v|`` over the rows of :meth:`rows`; inf when one is inf or NaN."""
+        cdef double largest = 0.0
+        cdef Py_ssize_t k
+        with nogil:
+            for k in range(M.shape[0]):
+                largest = max_or_inf(largest, largest_magnitude(M[k]))
+        return largest
 
     def train_rows(self, const double[:, ::1] inputs not None, const double[:, ::1] targets not None,
                    double rate, bint exact, bint bias):

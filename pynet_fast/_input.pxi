@@ -8,6 +8,8 @@
 # Input: what compiled code can take without help
 # ---------------------------------------------------------------------------------
 
+from numbers import Real as _Real  # numpy's integer and floating scalars register as Real; complex does not
+
 cdef PyTypeObject* _by_value = NULL  # the last subclass of float found to convert by its stored value
 
 
@@ -33,21 +35,23 @@ cdef bint _converts_by_value(object value) noexcept:
 cdef bint _real(object value, double* out) noexcept:
     """A finite real number, as pynet.checks.real takes it, into out; False for anything else.
 
-    A float goes straight in. Anything else that checks.real converts, it converts the
-    same way, with float(): a subclass of float (numpy.float64), an int, numpy's other
-    real scalars. Strings, bytes, complex numbers and None are left to checks.real,
-    which refuses them, as is any value that float() does not take.
+    Only values whose conversion cannot change or call back are taken here, so that an
+    input is read exactly once whichever way it goes: a float, a subclass of float that
+    converts by its stored value (numpy.float64), an int, and numpy's other real scalars.
+    Anything else, a value with a __float__ of its own included, is left to checks.real
+    (which reads it once), as are bools (numpy's too), which are not numbers to pynet.
     """
     cdef double v
     if PyFloat_CheckExact(<PyObject*>value) or _converts_by_value(value):
         v = PyFloat_AS_DOUBLE(value)
-    elif value is None or isinstance(value, (str, bytes, bytearray, complex)):
-        return False
-    else:
+    elif type(value) is int or (type(value).__module__ == "numpy" and isinstance(value, _Real)
+                                and type(value).__name__ != "bool_"):
         try:
             v = float(value)
-        except Exception:
+        except Exception:  # too large for a float, or not a real number: checks.real says which
             return False
+    else:
+        return False
     if not isfinite(v):
         return False
     out[0] = v
@@ -89,7 +93,7 @@ cdef bint _load_vector(object values, double[::1] out):
     cdef Py_ssize_t i
     if PyList_CheckExact(values) or PyTuple_CheckExact(values):
         return _copy_floats(values, out)
-    if values is None:
+    if values is None or hasattr(values, "mask"):  # a numpy masked array: pynet.checks refuses it
         return False
     try:
         v = values

@@ -14,6 +14,9 @@ with pynet's own error, exactly as in ``pynet``.
 import os
 import threading
 
+_INF = float("inf")
+
+from pynet import guard
 from pynet.base import NetworkBase
 
 from ._select import core as _kernels
@@ -64,23 +67,59 @@ class NeuralNetwork(NetworkBase):
             return self._core.export()
 
     def _train_one(self, inputs, targets):
+        x = self._core.vector(inputs, self._layer_sizes[0])
+        t = self._core.vector(targets, self._layer_sizes[-1])
         with self._lock:
-            return self._core.train(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+            return self._core.train(x, t, self._learning_rate, self._rule == "exact", self._bias)
 
     def _query_one(self, inputs):
+        x = self._core.vector(inputs, self._layer_sizes[0])
         with self._lock:
-            return self._core.query(inputs)
+            return self._core.query(x)
 
     def _backquery_one(self, outputs):
         with self._lock:
             return self._core.backquery(outputs)
 
+    # The divergence guard's hooks (pynet.guard), in compiled code.
+
+    def _snapshot(self):
+        with self._lock:
+            return self._core.snapshot()
+
+    def _restore(self, saved):
+        with self._lock:
+            self._core.restore(saved)
+
+    def _largest_parameter(self):
+        with self._lock:
+            return self._core.largest_parameter()
+
     # -- fast paths past the Python-level checks -------------------------------------------
 
+    # Every input is read (copied into storage of its own) before the lock is taken: an
+    # input whose buffer or __float__ calls back into this network does not deadlock.
+
     def train(self, inputs, targets):
-        with self._lock:
-            loss = self._core.train(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
-        return NetworkBase.train(self, inputs, targets) if loss is None else loss
+        core = self._core
+        x = core.vector(inputs, self._layer_sizes[0])
+        t = core.vector(targets, self._layer_sizes[-1]) if x is not None else None
+        if t is None:
+            return NetworkBase.train(self, inputs, targets)
+        rate, exact, bias = self._learning_rate, self._rule == "exact", self._bias
+        x_max, t_max = core.magnitude(x), core.magnitude(t)
+        bound = guard.bound_after(self._layer_sizes, rate, bias, self._parameter_bound(), x_max, t_max, 1)
+        if bound is not None:  # the guard's quick answer, as in NetworkBase._guarded: this step is safe
+            with self._lock:
+                loss = core.train(x, t, rate, exact, bias)
+            self._bound = bound
+            return loss
+
+        def step():
+            with self._lock:
+                return core.train(x, t, rate, exact, bias)
+
+        return self._guarded(1, x_max, t_max, step)
 
     train.__doc__ = NetworkBase.train.__doc__
 
@@ -88,22 +127,28 @@ class NeuralNetwork(NetworkBase):
         core = self._core
         inputs = core.rows(input_rows, self._layer_sizes[0])
         targets = core.rows(target_rows, self._layer_sizes[-1]) if inputs is not None else None
-        if targets is not None and len(inputs) == len(targets) and len(inputs) > 0:
-            with self._lock:
-                mean = core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
-            if mean is not None:
-                return mean
+        if targets is not None and len(inputs) == len(targets):
+            x_max, t_max = core.largest_value(inputs), core.largest_value(targets)
+            if x_max < _INF and t_max < _INF:
+                def steps():
+                    with self._lock:
+                        return core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+
+                return self._guarded(len(inputs), x_max, t_max, steps)
         return NetworkBase.train_many(self, input_rows, target_rows)
 
     train_many.__doc__ = NetworkBase.train_many.__doc__ + """
         The whole loop runs in compiled code, without the GIL, when both are C-contiguous
-        2-D float64 buffers or lists (tuples) of rows of floats or float64 buffers.
+        2-D float64 buffers or lists (tuples) of rows of floats or float64 buffers. Either
+        way the rows are first copied into storage of the network's own.
         """
 
     def query(self, inputs):
+        x = self._core.vector(inputs, self._layer_sizes[0])
+        if x is None:
+            return NetworkBase.query(self, inputs)
         with self._lock:
-            outputs = self._core.query(inputs)
-        return NetworkBase.query(self, inputs) if outputs is None else outputs
+            return self._core.query(x)
 
     query.__doc__ = NetworkBase.query.__doc__
 
@@ -111,9 +156,11 @@ class NeuralNetwork(NetworkBase):
         checked = self._core.rows(rows, self._layer_sizes[0])
         if checked is not None:
             threads = max(1, min(QUERY_THREADS, len(checked) // ROWS_PER_THREAD))
-        with self._lock:
-            outputs = None if checked is None else self._core.query_rows(checked, threads)
-        return NetworkBase.query_many(self, rows) if outputs is None else outputs
+            with self._lock:
+                outputs = self._core.query_rows(checked, threads)
+            if outputs is not None:
+                return outputs
+        return NetworkBase.query_many(self, rows)
 
     query_many.__doc__ = NetworkBase.query_many.__doc__ + """
         In compiled code, without the GIL, for the same inputs as ``train_many``; many

@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from helpers import load_backend
+from helpers import EXPECTED, load_backend
 
 
 VECTOR_MODULES = {"avx2": "pynet_fast._core_avx2", "avx512": "pynet_fast._core_avx512"}
@@ -65,7 +65,7 @@ def test_the_widest_kernels_that_the_cpu_runs_are_used():
     if fast._core.BUILD == "native":
         assert fast.KERNELS == "native"  # PYNET_NATIVE=1: the only module
     elif os.environ.get("PYNET_FAST_KERNELS", "") not in ("", "auto"):
-        pytest.skip("PYNET_FAST_KERNELS chooses the kernels")
+        pytest.skip(EXPECTED + "PYNET_FAST_KERNELS chooses the kernels")
     elif not built and platform.machine() in ("x86_64", "AMD64") and sys.platform.startswith("linux"):
         pytest.skip("the vector kernels were not built here (see the build's warnings)")
     else:

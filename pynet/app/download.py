@@ -6,13 +6,19 @@ that cannot be reached, answers with an error, times out, or sends content whose
 SHA-256 *after decompression* is not the canonical one is skipped for the next. So any
 mirror's gzip of the right bytes is accepted, and so is an uncompressed copy.
 
+What one attempt may take is bounded: every connection and read by ``timeout``,
+the whole attempt by ``time_limit`` seconds (a mirror that trickles is dropped), the
+bytes received by the file's canonical size plus a margin for compression, and the
+bytes after decompression by the canonical size (so neither a gzip bomb nor an
+endless run of empty gzip members can go on).
+
 A file is written to a temporary name in the destination folder and renamed to its
 final name only after its checksum matched: an interrupted or failed download never
 leaves a partial file under a final name. Files already present and valid are not
 fetched again.
 
 The mirrors are base URLs to which the file name is appended. ``DEFAULT_MIRRORS`` lists
-well-known public copies; the environment variable ``PYNET_MNIST_MIRRORS`` (base URLs
+well-known public copies, over HTTPS only; the environment variable ``PYNET_MNIST_MIRRORS`` (base URLs
 separated by spaces or commas) replaces it. The default destination is
 ``$XDG_CACHE_HOME/pynet/mnist`` (``~/.cache/pynet/mnist`` when that is not set).
 """
@@ -27,11 +33,15 @@ import zlib
 
 from .mnist import IDX_NAMES, default_cache_dir  # noqa: F401 (default_cache_dir: part of this module's API)
 
+# HTTPS only: a plain http:// mirror could be altered on the way (the checksums would
+# catch it, but a mirror that cannot be trusted is not worth the time it takes).
 DEFAULT_MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    "http://yann.lecun.com/exdb/mnist/",
 )
+
+#: the most seconds one attempt at one file (one mirror) may take, however the data trickles
+TIME_LIMIT = 600.0
 
 MIRRORS_ENV = "PYNET_MNIST_MIRRORS"
 
@@ -55,6 +65,12 @@ CANONICAL_SIZES = {
 }
 
 _CHUNK = 1 << 16
+
+
+def received_limit(name):
+    """The most bytes a mirror may send for ``name``: its size, plus room for gzip's overhead."""
+    size = CANONICAL_SIZES[name]
+    return size + size // 64 + 65536
 
 
 class DownloadError(Exception):
@@ -129,17 +145,26 @@ def present(dest_dir, name):
     return None
 
 
-def _fetch(url, dest_dir, name, timeout, report):
+def _fetch(url, dest_dir, name, timeout, report, time_limit=TIME_LIMIT):
     """Download ``url`` into a temporary file and verify it; returns the final path."""
+    import time
+
     fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".part", dir=dest_dir)
     try:
         hasher = _Hasher(limit=CANONICAL_SIZES[name])
+        most, received = received_limit(name), 0
+        deadline = time.monotonic() + time_limit
         with os.fdopen(fd, "wb") as out:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 while True:
-                    chunk = response.read(_CHUNK)
+                    chunk = response.read1(_CHUNK) if hasattr(response, "read1") else response.read(_CHUNK)
                     if not chunk:
                         break
+                    received += len(chunk)
+                    if received > most:
+                        raise ValueError("sent more than %d bytes, more than the file can take" % most)
+                    if time.monotonic() > deadline:
+                        raise ValueError("took more than %g s" % time_limit)
                     hasher.feed(chunk)
                     out.write(chunk)
                     if report:
@@ -172,11 +197,12 @@ def _reason(error):
     return str(error) or type(error).__name__
 
 
-def download(dest_dir=None, mirrors=None, timeout=30.0, names=None, report=None):
+def download(dest_dir=None, mirrors=None, timeout=30.0, names=None, report=None, time_limit=TIME_LIMIT):
     """Make ``dest_dir`` hold valid copies of canonical MNIST; returns ``{name: path}``.
 
     ``mirrors`` defaults to ``mirrors_from_env()``; each is a base URL ending in ``/``
-    (one is added if missing). ``timeout`` bounds each connection and read in seconds.
+    (one is added if missing). ``timeout`` bounds each connection and read in seconds,
+    ``time_limit`` each attempt at one file from one mirror.
     ``names`` limits the work to some of the four files (canonical names without
     ``.gz``). ``report(name, bytes_so_far)``, if given, is called as data arrives.
     Raises ``DownloadError`` when every mirror failed for a file.
@@ -198,7 +224,7 @@ def download(dest_dir=None, mirrors=None, timeout=30.0, names=None, report=None)
             url = base if base.endswith("/") else base + "/"
             url += name + ".gz"
             try:
-                paths[name] = _fetch(url, dest_dir, name, timeout, report)
+                paths[name] = _fetch(url, dest_dir, name, timeout, report, time_limit)
                 break
             except (OSError, ValueError, EOFError, zlib.error, http.client.HTTPException) as error:
                 failures.append("%s: %s" % (url, _reason(error)))

@@ -38,6 +38,7 @@ import zlib
 from array import array
 
 from ..conventions import PIXEL_SCALE, scale_row, targets  # noqa: F401 (part of this module's API)
+from .claims import check_claim, read_bounded
 
 ROWS = COLS = 28
 CLASSES = 10
@@ -228,7 +229,8 @@ def read_idx(path, expected_dims=None):
             count = 1
             for d in dims:
                 count *= d
-            data = stream.read(count)
+            check_claim(path, raw, stream is not raw, 4 + 4 * ndim, count)
+            data = read_bounded(stream, count)
             if len(data) < count:
                 raise ValueError("%s: truncated: the header promises %d bytes of data, the file has %d"
                                  % (path, count, len(data)))
@@ -245,6 +247,8 @@ def read_idx(path, expected_dims=None):
 def read_idx_images(path):
     """``(count, rows, cols, pixels)`` from an IDX3 image file."""
     (count, rows, cols), pixels = read_idx(path, 3)
+    if rows == 0 or cols == 0:
+        raise ValueError("%s: images of %d x %d pixels" % (os.fspath(path), rows, cols))
     return count, rows, cols, pixels
 
 
@@ -313,13 +317,22 @@ def read_csv(path, rows=ROWS, cols=COLS):
         raise ValueError("%s: cannot open (%s)" % (path, error.strerror or error))
     with f:
         try:
-            for number, line in enumerate(f, 1):
+            longest = 16 * (size + 1) + 1024  # room for a header "label,pixel0,..." and for spaces
+            number = 0
+            while True:
+                line = f.readline(longest + 1)
+                if not line:
+                    break
+                number += 1
+                if len(line) > longest:
+                    raise ValueError("%s, line %d: longer than %d characters, more than a label and %d pixels take"
+                                     % (path, number, longest, size))
                 line = line.strip()
                 if not line:
                     continue
                 fields = line.split(",")
-                if number == 1 and not fields[0].strip().isdigit():
-                    continue  # a header such as "label,pixel0,..."
+                if number == 1 and not fields[0].strip().lstrip("+-").isdigit():
+                    continue  # a header such as "label,pixel0,..." (a label such as -1 is data)
                 if len(fields) != size + 1:
                     raise ValueError("%s, line %d: %d values, expected a label and %d pixels"
                                      % (path, number, len(fields), size))

@@ -25,6 +25,21 @@ def add_parser(commands):
     return back
 
 
+# --scale: each picture at most 4096 x 4096 pixels, a --grid at most 8192 wide; refused before any work
+MAX_SIDE = 4096
+MAX_GRID_WIDTH = 8192
+
+
+def check_scale(args, side, classes):
+    """A one-line error for a --scale whose pictures would not fit in memory."""
+    if args.out and side * (args.scale or 1) > MAX_SIDE:
+        raise UserError("--scale %d would make images of %d x %d pixels; the largest written is %d x %d"
+                        % (args.scale, side * args.scale, side * args.scale, MAX_SIDE, MAX_SIDE))
+    if args.grid and classes * side * (args.scale or 3) > MAX_GRID_WIDTH:
+        raise UserError("--scale %d would make a grid %d pixels wide; the widest written is %d"
+                        % (args.scale, classes * side * args.scale, MAX_GRID_WIDTH))
+
+
 def imagined(network, side):
     """The image the network imagines for each label, as ``images.Image``."""
     classes = network.layer_sizes[-1]
@@ -44,6 +59,7 @@ def run(args, out, err):
         check_writable(args.grid, "picture")
     backend = choose_backend(args.backend)
     network = load_model(backend, args.model)
+    check_scale(args, image_side(network.layer_sizes[0]), network.layer_sizes[-1])
     pictures = imagined(network, image_side(network.layer_sizes[0]))
     if args.grid:
         write_atomic(args.grid, backquery_png(pictures, args.scale or 3))
