@@ -15,7 +15,11 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
+try:  # the installed pynet (with its compiled backend), else this checkout's source
+    import pynet  # noqa: F401
+except ImportError:
+    sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
 import pynet  # noqa: E402

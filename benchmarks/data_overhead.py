@@ -23,7 +23,10 @@ import time
 from array import array
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+try:  # the installed pynet (with its compiled backend), else this checkout's source
+    import pynet  # noqa: F401
+except ImportError:
+    sys.path.insert(0, ROOT)
 
 from pynet.app import cli, mnist  # noqa: E402
 from pynet.app.backend import choose_backend  # noqa: E402

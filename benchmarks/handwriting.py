@@ -28,7 +28,11 @@ import time
 
 from PIL import Image, ImageChops, ImageFilter
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+try:  # the installed pynet (with its compiled backend), else this checkout's source
+    import pynet  # noqa: F401
+except ImportError:
+    sys.path.insert(0, ROOT)
 
 import pynet  # noqa: E402
 from pynet.app import mnist, prepare  # noqa: E402

@@ -19,7 +19,10 @@ import struct
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+try:  # the installed pynet (with its compiled backend), else this checkout's source
+    import pynet  # noqa: F401
+except ImportError:
+    sys.path.insert(0, ROOT)
 
 from pynet.app import mnist  # noqa: E402
 
