@@ -111,17 +111,23 @@ def write_text(path, text):
     replace(path, lambda f: f.write(text))
 
 
-def replace(path, write):
-    """Replace the file at ``path`` by what ``write(f)`` writes to the text file ``f``, atomically."""
+def write_bytes(path, data):
+    """Replace the file at ``path`` by the bytes ``data``, atomically."""
+    replace(path, lambda f: f.write(data), binary=True)
+
+
+def replace(path, write, binary=False):
+    """Replace the file at ``path`` by what ``write(f)`` writes to ``f`` (a text file, or a
+    binary one with ``binary=True``), atomically."""
     path = _name(path)
     if not hasattr(os, "fstat") or not hasattr(os, "O_EXCL"):
-        _write_simply(path, write)
+        _write_simply(path, write, binary)
         return
     target = os.path.realpath(path)  # a symbolic link is followed: its file is replaced
     mode = _existing_mode(target)
     fd, temporary = _create_temporary(os.path.dirname(target))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
             if mode is not None and hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)
             write(f)
@@ -178,11 +184,11 @@ def _sync_directory(directory):
         os.close(fd)
 
 
-def _write_simply(path, write):
+def _write_simply(path, write, binary=False):
     """MicroPython: a temporary file beside ``path``, then a rename."""
     temporary = "%s.tmp" % path
     try:
-        with open(temporary, "w") as f:
+        with open(temporary, "wb" if binary else "w") as f:
             write(f)
         getattr(os, "replace", os.rename)(temporary, path)
     except BaseException:

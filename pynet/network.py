@@ -14,6 +14,7 @@ Every line that computes an equation names its label.
 """
 
 from . import storage
+from . import guard
 from .base import NetworkBase
 from .matrix import (add_outer, add_scaled, half_sum_of_squares, logit, rescale, sigmoid,
                      times, transpose_times)
@@ -41,6 +42,26 @@ class NeuralNetwork(NetworkBase):
 
     def _parameters(self):
         return self.W[1:], self.B[1:]  # read only, by the model file: no copy of every weight
+
+    # The divergence guard's hooks (pynet/guard.py), without boxing every weight as a float
+    # object: on a board a copy of the rows costs 8 bytes a weight, a list of floats 24.
+
+    def _largest_parameter(self):
+        largest = 0.0
+        for l in range(1, len(self.W)):
+            for rows in (self.W[l], [self.B[l]]):
+                value = guard.largest_magnitude(rows)
+                if not value <= largest:  # larger, or inf for a NaN
+                    largest = value
+        return largest
+
+    def _snapshot(self):
+        return [[row[:] for row in self.W[l]] for l in range(1, len(self.W))], [B[:] for B in self.B[1:]]
+
+    def _restore(self, saved):
+        weights, biases = saved
+        self.W = [None] + weights
+        self.B = [None] + biases
 
     def _forward(self, X):
         """``Y`` with ``Y[l] = Y(l)`` for ``l = 0 ... L``, from the input ``Y[0] = X``."""

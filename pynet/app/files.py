@@ -1,21 +1,16 @@
-"""Files written whole or not at all."""
+"""Files the application writes (pictures, plots, C headers): whole or not at all.
 
-import os
+The core's ``pynet.atomicfile`` does the work: a temporary file beside the target, then a
+rename, keeping an existing file's permissions and following a symbolic link at the target.
+"""
+
+from ..atomicfile import write_bytes, write_text
 
 
 def write_atomic(path, data):
-    """Write the bytes ``data`` to ``path`` through a temporary file beside it, renamed over
-    ``path`` once complete: a reader (or a crash) sees the old file or the new one, never half."""
-    temporary = "%s.%d.tmp" % (path, os.getpid())
-    try:
-        with open(temporary, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
+    """Write the bytes ``data`` to ``path`` atomically: a reader (or a crash) sees the old
+    file or the new one, never half."""
+    write_bytes(path, data)
+
+
+__all__ = ["write_atomic", "write_text"]

@@ -5,6 +5,7 @@ import os
 from .. import c_export
 from ..backend import choose_backend, load_model
 from ..errors import EXIT_OK, UserError, check_writable, describe
+from ..files import write_text
 
 
 def add_parser(subparsers):
@@ -29,25 +30,9 @@ def run(args, out, err):
         text = c_export.header(network, args.c_type, title)
     except ValueError as error:
         raise UserError("%s: %s" % (args.model, describe(error)))
-    _write_atomically(args.c_file, text)
+    write_text(args.c_file, text)
     out.write("wrote %s: %s network, %s, %d numbers\n" % (
         args.c_file, "-".join(str(n) for n in network.layer_sizes), args.c_type,
         sum(len(W) * len(W[0]) for W in network.get_weights()) + (
             sum(network.layer_sizes[1:]) if network.bias else 0)))
     return EXIT_OK
-
-
-def _write_atomically(path, text):
-    temporary = "%s.%d.tmp" % (path, os.getpid())
-    try:
-        with open(temporary, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
