@@ -262,6 +262,7 @@ def load(path):
         from .atomicfile import read_text
 
         text = read_text(path, "model file")  # its own errors say what is wrong with the file
+        _check_nesting(text, path)
     try:
         if text is None:
             from . import modelscan
@@ -272,6 +273,26 @@ def load(path):
         raise ValueError("%s is not a valid model file (is it truncated?): %s" % (_shown(path), error))
     except RuntimeError as error:  # RecursionError on CPython; MicroPython has no such name
         raise ValueError("%s is not a valid model file: it is nested too deeply (%s)" % (_shown(path), error))
+
+
+MAX_NESTING = 64  # a model file nests about 20 deep at most (its training records included)
+
+
+def _check_nesting(text, path):
+    """Refuse JSON nested more than ``MAX_NESTING`` deep before parsing it: the parser recurses,
+    and on some Pythons (3.8) running out of stack there is a fatal error, not an exception."""
+    import re
+
+    depth = 0
+    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ValueError("%s is not a valid model file: it is nested more than %d deep"
+                                 % (_shown(path), MAX_NESTING))
+        elif mark in "]}":
+            depth -= 1
 
 
 def _shown(path):

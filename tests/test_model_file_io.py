@@ -256,3 +256,20 @@ def test_two_processes_saving_one_path(pure, tmp_path):
             process.stdout.close()
     assert loads > 10
     assert snapshot(pure.NeuralNetwork.load(path)) in expected
+
+
+def test_a_model_file_nested_too_deeply_is_refused_before_parsing(tmp_path):
+    # Python 3.8's JSON parser, out of stack, can end the process with a fatal error rather
+    # than a RecursionError; the nesting is checked before the parser runs, in a child here
+    # so that a fatal error fails this test instead of the whole run.
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200000 + "]" * 200000)
+    import subprocess
+    import sys
+    code = ("import sys, pynet\n"
+            "try:\n    pynet.NeuralNetwork.load(sys.argv[1])\n"
+            "except ValueError as error:\n    print('ValueError', error)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "nested more than 64 deep" in result.stdout
