@@ -1,15 +1,13 @@
 """Augmentation (``pynet.augment``) and the ``--augment`` option of ``pynet train``."""
 
-import io
 import random
 import struct
-import sys
 
 import pytest
 
-from helpers import load_backend, reproducible_model
+from helpers import load_backend, run_cli, reproducible_model
 
-from pynet.app import augment, cli, mnist
+from pynet.app import augment, mnist
 
 SIDE = 28
 
@@ -200,17 +198,6 @@ def data_dir(tmp_path_factory):
     return folder
 
 
-def run_main(argv):
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
-    try:
-        code = cli.main(argv)
-    finally:
-        sys.stdout, sys.stderr = saved
-    return code, out.getvalue(), err.getvalue()
-
-
 def train_argv(data_dir, *extra):
     return ["train", "--data", str(data_dir), "--hidden", "8", "--epochs", "2", "--seed", "5", "--quiet"] + list(extra)
 
@@ -219,7 +206,7 @@ def test_cli_augment_trains_and_is_seeded(data_dir, tmp_path):
     models = []
     for name in ("a", "b"):
         path = tmp_path / (name + ".json")
-        code, out, err = run_main(train_argv(data_dir, "--augment", "2", "--shuffle", "--backend", "pure",
+        code, out, err = run_cli(train_argv(data_dir, "--augment", "2", "--shuffle", "--backend", "pure",
                                              "--save", str(path)))
         assert code == 0, err
         assert "augmenting: 2 jittered copies of each image per epoch" in out
@@ -228,14 +215,14 @@ def test_cli_augment_trains_and_is_seeded(data_dir, tmp_path):
     assert models[0] == models[1]
     assert models[0]["training"][0]["augment"] == {"copies": 2, "shift": 2.0, "rotate": 10.0, "scale": 0.1,
                                                    "shear": 0.1}
-    code, out, err = run_main(train_argv(data_dir, "--shuffle", "--backend", "pure",
+    code, out, err = run_cli(train_argv(data_dir, "--shuffle", "--backend", "pure",
                                          "--save", str(tmp_path / "plain.json")))
     assert code == 0 and "augmenting" not in out
     assert reproducible_model(tmp_path / "plain.json")["weights"] != models[0]["weights"]
 
 
 def test_cli_augment_bounds_are_used(data_dir, tmp_path):
-    code, out, err = run_main(train_argv(data_dir, "--augment", "1", "--aug-shift", "1.5", "--aug-rotate", "5",
+    code, out, err = run_cli(train_argv(data_dir, "--augment", "1", "--aug-shift", "1.5", "--aug-rotate", "5",
                                          "--aug-scale", "0", "--aug-shear", "0.05", "--backend", "pure"))
     assert code == 0, err
     assert "(shift 1.5 px, rotate 5 deg, scale 0, shear 0.05)" in out
@@ -246,7 +233,7 @@ def test_cli_augment_bounds_are_used(data_dir, tmp_path):
         if name == "twice":
             argv.remove("2")  # the default --epochs 2 of train_argv
             argv.remove("--epochs")
-        code, out, err = run_main(argv)
+        code, out, err = run_cli(argv)
         assert code == 0, err
     import json
     zero = json.loads((tmp_path / "zero.json").read_text())
@@ -259,7 +246,7 @@ def test_cli_augment_same_model_with_both_backends_and_any_chunk(data_dir, tmp_p
     texts = []
     for backend, chunk in (("pure", "1"), ("fast", "7"), ("fast", "1000")):
         path = tmp_path / ("%s-%s.json" % (backend, chunk))
-        code, out, err = run_main(train_argv(data_dir, "--augment", "1", "--shuffle", "--bias", "--backend", backend,
+        code, out, err = run_cli(train_argv(data_dir, "--augment", "1", "--shuffle", "--bias", "--backend", backend,
                                              "--chunk", chunk, "--save", str(path)))
         assert code == 0, err
         model = reproducible_model(path)
@@ -276,14 +263,14 @@ def test_cli_augment_same_model_with_both_backends_and_any_chunk(data_dir, tmp_p
     (["--aug-shift", "2"], "only with --augment"),
 ])
 def test_cli_augment_bad_arguments(data_dir, extra, words):
-    code, out, err = run_main(train_argv(data_dir, *extra))
+    code, out, err = run_cli(train_argv(data_dir, *extra))
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("pynet: error: ") and words in lines[0], err
 
 
 def test_cli_help_documents_augment():
-    code, out, err = run_main(["train", "--help"])
+    code, out, err = run_cli(["train", "--help"])
     assert code == 0
     for words in ("--augment N", "--aug-shift", "--aug-rotate", "--aug-scale", "--aug-shear", "--seed"):
         assert words in out
