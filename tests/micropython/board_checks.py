@@ -48,18 +48,11 @@ class Meter:
 measure = Meter()
 measure("start")
 import pynet  # noqa: E402
+from pynet.conventions import scale_row as scale, targets as one_hot  # noqa: E402
 
 measure("pynet imported")
 
 
-def scale(pixels):
-    return [p / 255 * 0.99 + 0.01 for p in pixels]
-
-
-def one_hot(label, n=10):
-    targets = [0.01] * n
-    targets[label] = 0.99
-    return targets
 
 
 def each_row(name, width, count):

@@ -18,6 +18,7 @@ sys.path.insert(0, sys.argv[2])
 
 _BEFORE = set(sys.modules)
 import pynet  # noqa: E402
+from pynet.conventions import scale_row as scale, targets as one_hot  # noqa: E402
 
 IMPORTED_BY_PYNET = set(sys.modules) - _BEFORE
 
@@ -25,14 +26,6 @@ with open(FIXTURES + "/reference.json") as _f:
     REFERENCE = json.load(_f)
 
 
-def scale(pixels):
-    return [p / 255 * 0.99 + 0.01 for p in pixels]
-
-
-def one_hot(label):
-    targets = [0.01] * 10
-    targets[label] = 0.99
-    return targets
 
 
 def read_rows(name, count):

@@ -19,20 +19,13 @@ FIXTURES = sys.argv[1]
 sys.path.insert(0, sys.argv[2])
 
 import pynet  # noqa: E402
+from pynet.conventions import scale_row as scale, targets as one_hot  # noqa: E402
 from pynet import storage  # noqa: E402
 
 with open(FIXTURES + "/reference.json") as _f:
     REFERENCE = json.load(_f)
 
 
-def scale(pixels):
-    return [p / 255 * 0.99 + 0.01 for p in pixels]
-
-
-def one_hot(label):
-    targets = [0.01] * 10
-    targets[label] = 0.99
-    return targets
 
 
 def each_row(name, width, count):
