@@ -24,19 +24,25 @@ def net(backend):
     return backend.NeuralNetwork(5, 4, 3, 0.3, seed=1)
 
 
+
+def load_in_child(path, **limits):
+    """``NeuralNetwork.load(path)`` in a bounded child (``bounded.run_bounded``), printing any error."""
+    return run_bounded("""
+        import pynet
+        try:
+            pynet.NeuralNetwork.load(%r)
+        except (TypeError, ValueError) as error:
+            print("ERROR %%s: %%s" %% (type(error).__name__, error))
+    """ % str(path), **limits)
+
+
 # -- load --------------------------------------------------------------------------------------
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_load_refuses_a_fifo_without_blocking(tmp_path):
     os.mkfifo(str(tmp_path / "pipe"))
-    result = run_bounded("""
-        import pynet
-        try:
-            pynet.NeuralNetwork.load(%r)
-        except (TypeError, ValueError) as error:
-            print("ERROR %%s: %%s" %% (type(error).__name__, error))
-    """ % str(tmp_path / "pipe"), seconds=10)
+    result = load_in_child(str(tmp_path / "pipe"), seconds=10)
     expect_clean_error(result, ["ValueError", "not a regular file"])
 
 
@@ -44,13 +50,7 @@ def test_load_refuses_a_fifo_without_blocking(tmp_path):
 def test_load_refuses_devices_and_directories(path):
     if not os.path.exists(path):
         pytest.skip(EXPECTED + "no %s here" % path)
-    result = run_bounded("""
-        import pynet
-        try:
-            pynet.NeuralNetwork.load(%r)
-        except (TypeError, ValueError) as error:
-            print("ERROR %%s: %%s" %% (type(error).__name__, error))
-    """ % path, memory_mb=512, seconds=10)
+    result = load_in_child(path, memory_mb=512, seconds=10)
     expect_clean_error(result, ["ValueError", "not a regular file"])
 
 
@@ -59,13 +59,7 @@ def test_load_of_a_file_larger_than_memory_allows_is_refused_before_reading(tmp_
     huge = tmp_path / "huge.json"
     with open(str(huge), "wb") as f:
         f.truncate(300 * 1024 * 1024)  # sparse: no disk used
-    result = run_bounded("""
-        import pynet
-        try:
-            pynet.NeuralNetwork.load(%r)
-        except (TypeError, ValueError) as error:
-            print("ERROR %%s: %%s" %% (type(error).__name__, error))
-    """ % str(huge), memory_mb=600, seconds=20)
+    result = load_in_child(str(huge), memory_mb=600, seconds=20)
     expect_clean_error(result, ["ValueError", "314572800 bytes, more than a model file may be"])
 
 
