@@ -112,27 +112,6 @@ include "_input.pxi"
 
 
 # ---------------------------------------------------------------------------------
-# The divergence guard's measures (pynet.guard)
-# ---------------------------------------------------------------------------------
-
-cdef inline double max_or_inf(double a, double b) noexcept nogil:
-    return b if (b > a or b != b) else a
-
-
-cdef double largest_magnitude(const double[::1] v) noexcept nogil:
-    """``max |v[i]|``; inf when a value is inf or NaN (pynet.guard.largest_magnitude)."""
-    cdef Py_ssize_t i
-    cdef double largest = 0.0, a
-    for i in range(v.shape[0]):
-        a = fabs(v[i])
-        if not a <= largest:
-            if a != a:
-                return INFINITY
-            largest = a
-    return largest
-
-
-# ---------------------------------------------------------------------------------
 # One network's storage
 # ---------------------------------------------------------------------------------
 
@@ -145,7 +124,8 @@ cdef class Core:
     cdef double[::1] P       # the parameters: W(1), B(1), ..., W(L), B(L)
     cdef double[::1] S       # one sample's Y(0) ... Y(L), E, delta, a target, back query scratch
     cdef double[::1] S_next  # the same for the next sample, while train_rows works on two
-    cdef bint pending        # the last train's update of the weights (U-W) waits in S (see train)
+    cdef bint pending        # the last train's update of the weights (U-W) waits in S (see train_loaded)
+    cdef bint loaded         # a sample waits for train_loaded: in S_next while pending, else in S
     cdef double pending_rate
     cdef Py_ssize_t q_width  # values per row of a query batch's scratch: max(n(1) ... n(L)), aligned
 
@@ -233,7 +213,7 @@ cdef class Core:
         """Put back the parameters of :meth:`snapshot`."""
         if copy.shape[0] != self.P.shape[0]:
             raise ValueError("a snapshot of another network")
-        self.pending = False  # an update waiting from after the snapshot is dropped with the rest
+        self.pending = self.loaded = False  # an update waiting from after the snapshot is dropped with the rest
         self.P[:] = copy
 
     def largest_parameter(self):
@@ -241,7 +221,7 @@ cdef class Core:
         cdef double largest
         self.flush()
         with nogil:
-            largest = largest_magnitude(self.P)
+            largest = largest_of(&self.P[0], self.P.shape[0])
         return largest
 
     def export(self):
@@ -260,9 +240,14 @@ cdef class Core:
     # -- one sample -----------------------------------------------------------------------
 
     cdef void flush(self) noexcept:
-        """Apply the update (U-W) that the last train left waiting, if any: before anything reads W."""
+        """Apply the update (U-W) that the last train left waiting, if any: before anything reads W.
+
+        Every method but the training step calls it first, and may then use S as scratch
+        space: a sample loaded for train_loaded is forgotten.
+        """
         cdef const Layout* net = &self.net
         cdef double* S = &self.S[0]
+        self.loaded = False
         if self.pending:
             with nogil:
                 update_weights(net, &self.P[0], S, S + net.y[0], self.pending_rate)
@@ -275,8 +260,40 @@ cdef class Core:
         out = out[:length]
         return out if _load_vector(values, out) else None
 
+    cdef double* _next_sample(self) noexcept:
+        """Where the next train's input and target go: S, or S_next while an update waits in S."""
+        return &self.S_next[0] if self.pending else &self.S[0]
+
+    def load_floats(self, inputs, targets):
+        """Read a sample given as lists of plain floats into the next step's place (see train_loaded).
+
+        Returns ``(max |inputs|, max |targets|)``, or None for any other input (then nothing
+        of the network's has changed). Runs no Python code (_read_plain_floats), so the
+        caller may hold the network's lock.
+        """
+        cdef const Layout* net = &self.net
+        cdef double* S = self._next_sample()
+        cdef double x_max, t_max
+        self.loaded = False
+        if not (_read_plain_floats(inputs, S + net.y[0], net.n[0], &x_max)
+                and _read_plain_floats(targets, S + net.t, net.n[net.L], &t_max)):
+            return None
+        self.loaded = True
+        return x_max, t_max
+
     def train(self, const double[::1] x not None, const double[::1] t not None, double rate, bint exact, bint bias):
-        """One training step on a loaded input and target (from :meth:`vector`); the loss.
+        """One training step on a loaded input and target (from :meth:`vector`); the loss."""
+        cdef const Layout* net = &self.net
+        cdef double* S = self._next_sample()
+        if x.shape[0] != net.n[0] or t.shape[0] != net.n[net.L]:
+            raise ValueError("the input or target does not fit this network")
+        memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
+        memcpy(S + net.t, &t[0], net.n[net.L] * sizeof(double))
+        self.loaded = True
+        return self.train_loaded(rate, exact, bias)
+
+    def train_loaded(self, double rate, bint exact, bint bias):
+        """One training step on the sample that :meth:`train` or :meth:`load_floats` put in place; the loss.
 
         As in train_rows, a step's update of the weights (U-W) runs fused with the next
         step's forward pass, when the next call is a train: until then it waits in S
@@ -285,12 +302,11 @@ cdef class Core:
         """
         cdef double loss
         cdef const Layout* net = &self.net
-        cdef double[::1] here = self.S_next if self.pending else self.S  # where this sample goes
+        cdef double[::1] here = self.S_next if self.pending else self.S  # where the sample is
         cdef double* S = &here[0]
-        if x.shape[0] != net.n[0] or t.shape[0] != net.n[net.L]:
-            raise ValueError("the input or target does not fit this network")
-        memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
-        memcpy(S + net.t, &t[0], net.n[net.L] * sizeof(double))
+        if not self.loaded:
+            raise ValueError("no sample is loaded (train and load_floats load one; any other call forgets it)")
+        self.loaded = False
         with nogil:
             if self.pending:  # the last sample's update, then this one's forward pass
                 update_then_forward(net, &self.P[0], &self.S[0], &self.S[net.y[0]], S, S + net.y[0],
@@ -322,6 +338,24 @@ cdef class Core:
             forward(net, &self.P[0], S, S + net.y[0])
         return [y[j] for j in range(net.n[net.L])]
 
+    def query_floats(self, values):
+        """``Y(L)`` as a list for an input given as a list of plain floats; None for any other input.
+
+        Runs no Python code while it reads (_read_plain_floats), so the caller may hold the
+        network's lock.
+        """
+        cdef const Layout* net = &self.net
+        cdef double* S
+        cdef double largest
+        cdef Py_ssize_t j
+        self.flush()
+        S = &self.S[0]
+        if not _read_plain_floats(values, S + net.y[0], net.n[0], &largest):
+            return None
+        with nogil:
+            forward(net, &self.P[0], S, S + net.y[0])
+        return [S[net.y[net.L] + j] for j in range(net.n[net.L])]
+
     def backquery(self, outputs):
         """(Q1)-(Q4) for checked outputs (a list of floats strictly between 0 and 1)."""
         cdef const Layout* net = &self.net
@@ -340,16 +374,17 @@ cdef class Core:
     # -- many samples -----------------------------------------------------------------------
 
     def rows(self, values, Py_ssize_t width):
-        """``values`` as a ``count x width`` float64 memoryview, or None when they need pynet.checks.
+        """``values`` read once into :class:`Rows` of ``width`` values each, or None when they need pynet.checks.
 
-        The values are read once, into a new block that the steps then use: a C-contiguous
-        2-D float64 buffer (its values are checked by ``train_rows`` and ``query_rows``),
-        or a list or tuple of rows, each a list or tuple of real numbers or a 1-D float64
-        buffer.
+        Taken: a C-contiguous 2-D float64 buffer (copied and measured in one pass; a
+        value that is not finite makes ``largest`` inf), or a list or tuple of rows,
+        each a list or tuple of finite real numbers or a 1-D float64 buffer.
         """
         cdef const double[:, ::1] M
         cdef double[:, ::1] copy
         cdef Py_ssize_t k, count
+        cdef double largest = 0.0
+        cdef Rows rows = Rows()
         if PyList_CheckExact(values) or PyTuple_CheckExact(values):
             count = len(values)
             if count == 0:
@@ -358,73 +393,62 @@ cdef class Core:
             for k in range(count):
                 if not _load_vector(values[k], copy[k]):
                     return None
-            return copy
-        if values is None or hasattr(values, "mask"):  # a numpy masked array: pynet.checks refuses it
-            return None
-        try:
-            M = values
-        except Exception:  # not a C-contiguous 2-D float64 buffer
-            return None
-        if M.shape[1] != width or M.shape[0] == 0:
-            return None
-        copy = _matrix(M.shape[0], width)  # read once: the steps use this copy, not the caller's buffer
-        copy[:, :] = M
-        return copy
+                largest = max_or_inf(largest, largest_of(&copy[k, 0], width))
+        else:
+            if values is None or hasattr(values, "mask"):  # a numpy masked array: pynet.checks refuses it
+                return None
+            try:
+                M = values
+            except Exception:  # not a C-contiguous 2-D float64 buffer
+                return None
+            if M.shape[1] != width or M.shape[0] == 0:
+                return None
+            copy = _matrix(M.shape[0], width)  # read once: the steps use this copy, not the caller's buffer
+            with nogil:
+                largest = copy_measured(&M[0, 0], &copy[0, 0], M.shape[0] * width)
+        rows.values = copy
+        rows.largest = largest
+        return rows
 
     def magnitude(self, const double[::1] v not None):
         """``max |v|`` of a vector from :meth:`vector`; inf when a value is inf or NaN."""
-        return largest_magnitude(v)
+        return largest_of(&v[0], v.shape[0]) if v.shape[0] else 0.0
 
-    def largest_value(self, const double[:, ::1] M not None):
-        """``max |v|`` over the rows of :meth:`rows`; inf when one is inf or NaN."""
-        cdef double largest = 0.0
-        cdef Py_ssize_t k
-        with nogil:
-            for k in range(M.shape[0]):
-                largest = max_or_inf(largest, largest_magnitude(M[k]))
-        return largest
-
-    def train_rows(self, const double[:, ::1] inputs not None, const double[:, ::1] targets not None,
-                   double rate, bint exact, bint bias):
+    def train_rows(self, Rows inputs not None, Rows targets not None, double rate, bint exact, bint bias):
         """train_many on rows from :meth:`rows`; the mean loss, or None when a value is not finite."""
         cdef double total = 0.0
-        cdef bint finite
         cdef const Layout* net = &self.net
-        cdef Py_ssize_t count = inputs.shape[0]
-        if (inputs.shape[1] != net.n[0] or targets.shape[1] != net.n[net.L]
-                or targets.shape[0] != count or count < 1):
+        cdef const double[:, ::1] X = inputs.values
+        cdef const double[:, ::1] T = targets.values
+        cdef Py_ssize_t count = X.shape[0]
+        if (X.shape[1] != net.n[0] or T.shape[1] != net.n[net.L] or T.shape[0] != count or count < 1):
             raise ValueError("rows do not fit this network")
+        if not (inputs.largest < INFINITY and targets.largest < INFINITY):
+            return None
         self.flush()
         with nogil:
-            finite = (all_finite(&inputs[0, 0], count, net.n[0], inputs.strides[0] // sizeof(double))
-                      and all_finite(&targets[0, 0], count, net.n[net.L], targets.strides[0] // sizeof(double)))
-            if finite:
-                total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0],
-                                   &inputs[0, 0], inputs.strides[0] // sizeof(double),
-                                   &targets[0, 0], targets.strides[0] // sizeof(double),
-                                   count, rate, exact, bias)
-        return total / count if finite else None
+            total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
+                               &T[0, 0], T.shape[1], count, rate, exact, bias)
+        return total / count
 
-    def query_rows(self, const double[:, ::1] inputs not None, int threads=1):
+    def query_rows(self, Rows rows not None, int threads=1):
         """query_many on rows from :meth:`rows`: a list of output lists, or None when a value is not finite.
 
         With ``threads`` > 1 the rows are split into that many runs, each computed by
         its own thread without the GIL (the weights are only read); each row's outputs
         are the same bits however the rows are split.
         """
+        cdef const double[:, ::1] inputs = rows.values
         cdef Py_ssize_t count = inputs.shape[0], n_out = self.net.n[self.net.L], k, j, share
         cdef double[:, ::1] out
-        cdef bint finite
         if inputs.shape[1] != self.net.n[0]:
             raise ValueError("rows do not fit this network")
         if count == 0:
             return []
+        if not rows.largest < INFINITY:
+            return None
         self.flush()
         out = _matrix(count, n_out)
-        with nogil:
-            finite = all_finite(&inputs[0, 0], count, inputs.shape[1], inputs.strides[0] // sizeof(double))
-        if not finite:
-            return None
         threads = max(1, min(threads, count // BATCH))
         if threads == 1:
             self._query_run(inputs, out, 0, count)

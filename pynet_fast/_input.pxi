@@ -84,6 +84,35 @@ cdef bint _copy_floats(object values, double[::1] out) noexcept:
     return False
 
 
+cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, double* largest) noexcept:
+    """Copy a list of exactly ``length`` finite floats into out, and their largest magnitude
+    into largest; False for anything else, with out partly written.
+
+    Only the floats whose reading cannot run Python code are taken: float itself, and the
+    subclass of float already found to convert by its stored value (numpy.float64, see
+    _converts_by_value). So this may run while the network's lock is held: nothing it
+    reads can call back into the network. Anything else is left to _load_vector.
+    """
+    cdef Py_ssize_t i
+    cdef PyObject* item
+    cdef double v, a, m = 0.0
+    if not PyList_CheckExact(values) or PyList_GET_SIZE(values) != length:
+        return False
+    for i in range(length):
+        item = PyList_GET_ITEM(values, i)
+        if not (PyFloat_CheckExact(item) or Py_TYPE(item) == _by_value):
+            return False
+        v = float_value(item)
+        if not isfinite(v):
+            return False
+        out[i] = v
+        a = fabs(v)
+        if a > m:
+            m = a
+    largest[0] = m
+    return True
+
+
 cdef bint _load_vector(object values, double[::1] out):
     """Copy one vector of ``len(out)`` finite values: floats in a list or tuple, or a 1-D float64 buffer.
 
@@ -106,6 +135,79 @@ cdef bint _load_vector(object values, double[::1] out):
             return False
         out[i] = v[i]
     return True
+
+
+cdef enum:
+    LANES = 8     # running maxima side by side in largest_of: one vector register's worth
+    CHUNK = 1024  # values copy_measured copies, then measures while they are in the nearest cache
+
+
+# The divergence guard's measures (pynet.guard), and the copy of many rows that takes one
+
+cdef inline double max_or_inf(double a, double b) noexcept nogil:
+    return b if (b > a or b != b) else a
+
+
+cdef double largest_of(in_ptr v, Py_ssize_t n) noexcept nogil:
+    """``max |v[i]|`` over n values; inf when one is inf or NaN (pynet.guard.largest_magnitude).
+
+    The maxima run in LANES lanes (value i in lane i % LANES), so that the loop
+    vectorises; in any order the maximum is the same. For the check, ``x - x`` is 0.0
+    when x is finite and NaN when it is inf or NaN: each lane of ``unusual`` adds them
+    up, and stays 0.0 only while every value is finite.
+    """
+    cdef double top[LANES]
+    cdef double unusual[LANES]
+    cdef double x, a, largest = 0.0, odd = 0.0
+    cdef Py_ssize_t i = 0, k
+    for k in range(LANES):
+        top[k] = 0.0
+        unusual[k] = 0.0
+    while i + LANES <= n:
+        for k in range(LANES):
+            x = v[i + k]
+            a = fabs(x)
+            top[k] = a if a > top[k] else top[k]
+            unusual[k] = unusual[k] + (x - x)
+        i += LANES
+    while i < n:  # the last few
+        a = fabs(v[i])
+        largest = a if a > largest else largest
+        odd = odd + (v[i] - v[i])
+        i += 1
+    for k in range(LANES):
+        largest = top[k] if top[k] > largest else largest
+        odd = odd + unusual[k]
+    return largest if odd == 0.0 else INFINITY
+
+
+cdef double copy_measured(const double* src, double* dst, Py_ssize_t n) noexcept nogil:
+    """dst[i] = src[i] for n values; returns max |src[i]|, or inf when one is inf or NaN.
+
+    A chunk at a time: copied, then measured from the copy while it is in the nearest
+    cache, so that the input is read from memory once.
+    """
+    cdef Py_ssize_t i = 0, size
+    cdef double largest = 0.0
+    while i < n:
+        size = min(<Py_ssize_t>CHUNK, n - i)
+        memcpy(dst + i, src + i, size * sizeof(double))
+        largest = max_or_inf(largest, largest_of(dst + i, size))
+        i += size
+    return largest
+
+
+cdef class Rows:
+    """Rows of real numbers read once into a float64 block of their own (``Core.rows``).
+
+    ``values`` is the ``count x width`` block the steps use; ``largest`` the largest
+    magnitude among them, measured as they were copied (inf when one is inf or NaN).
+    """
+    cdef double[:, ::1] values
+    cdef readonly double largest
+
+    def __len__(self):
+        return self.values.shape[0]
 
 
 cdef object _matrix(Py_ssize_t rows, Py_ssize_t cols):

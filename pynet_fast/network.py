@@ -97,19 +97,33 @@ class NeuralNetwork(NetworkBase):
 
     # -- fast paths past the Python-level checks -------------------------------------------
 
-    # Every input is read (copied into storage of its own) before the lock is taken: an
-    # input whose buffer or __float__ calls back into this network does not deadlock.
+    # Every input is read (copied into storage of its own) before the lock is taken, so
+    # that an input whose buffer or __float__ calls back into this network does not
+    # deadlock; except lists of plain floats (float and numpy.float64), whose reading
+    # runs no Python code: they are read under the lock, straight into the network's
+    # scratch space.
 
     def train(self, inputs, targets):
         core = self._core
+        rate, exact, bias = self._learning_rate, self._rule == "exact", self._bias
+        with self._lock:  # lists of plain floats: read under the lock, which runs no code of theirs
+            bound = getattr(self, "_bound", None)
+            if bound is None:  # (before the load: measuring applies a waiting update, which moves the load's place)
+                bound = self._bound = core.largest_parameter()
+            read = core.load_floats(inputs, targets)
+            if read is not None:
+                after = guard.bound_after(self._layer_sizes, rate, bias, bound, read[0], read[1], 1)
+                if after is not None:  # the guard's quick answer, as in NetworkBase._guarded: this step is safe
+                    loss = core.train_loaded(rate, exact, bias)
+                    self._bound = after
+                    return loss
         x = core.vector(inputs, self._layer_sizes[0])
         t = core.vector(targets, self._layer_sizes[-1]) if x is not None else None
         if t is None:
             return NetworkBase.train(self, inputs, targets)
-        rate, exact, bias = self._learning_rate, self._rule == "exact", self._bias
         x_max, t_max = core.magnitude(x), core.magnitude(t)
         bound = guard.bound_after(self._layer_sizes, rate, bias, self._parameter_bound(), x_max, t_max, 1)
-        if bound is not None:  # the guard's quick answer, as in NetworkBase._guarded: this step is safe
+        if bound is not None:
             with self._lock:
                 loss = core.train(x, t, rate, exact, bias)
             self._bound = bound
@@ -128,7 +142,7 @@ class NeuralNetwork(NetworkBase):
         inputs = core.rows(input_rows, self._layer_sizes[0])
         targets = core.rows(target_rows, self._layer_sizes[-1]) if inputs is not None else None
         if targets is not None and len(inputs) == len(targets):
-            x_max, t_max = core.largest_value(inputs), core.largest_value(targets)
+            x_max, t_max = inputs.largest, targets.largest
             if x_max < _INF and t_max < _INF:
                 def steps():
                     with self._lock:
@@ -144,6 +158,10 @@ class NeuralNetwork(NetworkBase):
         """
 
     def query(self, inputs):
+        with self._lock:  # a list of plain floats: read under the lock, which runs no code of theirs
+            outputs = self._core.query_floats(inputs)
+        if outputs is not None:
+            return outputs
         x = self._core.vector(inputs, self._layer_sizes[0])
         if x is None:
             return NetworkBase.query(self, inputs)
