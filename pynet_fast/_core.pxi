@@ -22,6 +22,10 @@ cdef extern from "Python.h":
     bint PyFloat_CheckExact(PyObject* obj) noexcept
     bint PyList_CheckExact(object obj) noexcept
     bint PyTuple_CheckExact(object obj) noexcept
+    bint PyLong_CheckExact(PyObject* obj) noexcept
+    double int_value "PyLong_AsDouble"(PyObject* obj) noexcept  # -1.0 with an error set when too large
+    PyObject* PyErr_Occurred() noexcept
+    void PyErr_Clear() noexcept
 
 cdef extern from *:
     """

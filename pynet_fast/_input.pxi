@@ -32,6 +32,16 @@ cdef bint _converts_by_value(object value) noexcept:
     return plain
 
 
+cdef inline bint _int_value(PyObject* value, double* out) noexcept:
+    """An int as float() converts it (PyLong_AsDouble, C only); False when it is too large for a float."""
+    cdef double v = int_value(value)
+    if v == -1.0 and PyErr_Occurred() != NULL:
+        PyErr_Clear()
+        return False
+    out[0] = v
+    return True
+
+
 cdef bint _real(object value, double* out) noexcept:
     """A finite real number, as pynet.checks.real takes it, into out; False for anything else.
 
@@ -44,8 +54,11 @@ cdef bint _real(object value, double* out) noexcept:
     cdef double v
     if PyFloat_CheckExact(<PyObject*>value) or _converts_by_value(value):
         v = PyFloat_AS_DOUBLE(value)
-    elif type(value) is int or (type(value).__module__ == "numpy" and isinstance(value, _Real)
-                                and type(value).__name__ != "bool_"):
+    elif PyLong_CheckExact(<PyObject*>value):
+        if not _int_value(<PyObject*>value, &v):
+            return False
+    elif (type(value).__module__ == "numpy" and isinstance(value, _Real)
+          and type(value).__name__ != "bool_"):
         try:
             v = float(value)
         except Exception:  # too large for a float, or not a real number: checks.real says which
@@ -85,12 +98,12 @@ cdef bint _copy_floats(object values, double[::1] out) noexcept:
 
 
 cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, double* largest) noexcept:
-    """Copy a list of exactly ``length`` finite floats into out, and their largest magnitude
+    """Copy a list of exactly ``length`` finite numbers into out, and their largest magnitude
     into largest; False for anything else, with out partly written.
 
-    Only the floats whose reading cannot run Python code are taken: float itself, and the
+    Only the numbers whose reading cannot run Python code are taken: float itself, the
     subclass of float already found to convert by its stored value (numpy.float64, see
-    _converts_by_value). So this may run while the network's lock is held: nothing it
+    _converts_by_value), and int (not bool). So this may run while the network's lock is held: nothing it
     reads can call back into the network. Anything else is left to _load_vector.
     """
     cdef Py_ssize_t i
@@ -100,9 +113,10 @@ cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, doub
         return False
     for i in range(length):
         item = PyList_GET_ITEM(values, i)
-        if not (PyFloat_CheckExact(item) or Py_TYPE(item) == _by_value):
+        if PyFloat_CheckExact(item) or Py_TYPE(item) == _by_value:
+            v = float_value(item)
+        elif not (PyLong_CheckExact(item) and _int_value(item, &v)):
             return False
-        v = float_value(item)
         if not isfinite(v):
             return False
         out[i] = v

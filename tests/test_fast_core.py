@@ -64,14 +64,16 @@ def test_train_many_refuses_a_non_finite_value_in_a_buffer_and_changes_nothing()
     assert bits(net.get_weights()) == before
 
 
-def test_load_floats_reads_plain_floats_and_their_magnitudes():
+def test_load_floats_reads_plain_numbers_and_their_magnitudes():
     core = core_of((4, 3, 2))
     assert core.load_floats([0.5, -2.0, 0.25, 1.0], [0.01, 0.99]) == (2.0, 0.99)
+    assert core.load_floats([0.5, -3, 0.25, 1.0], [0, 1]) == (3.0, 1.0)  # ints, converted as float() does
     for inputs, targets in [
         ([0.5, 2.0, 0.25], [0.01, 0.99]),              # too short
         ([0.5, 2.0, 0.25, 1.0], [0.01, 0.99, 0.5]),    # target too long
         ((0.5, 2.0, 0.25, 1.0), [0.01, 0.99]),         # a tuple: not taken here
-        ([0.5, 2.0, 1, 1.0], [0.01, 0.99]),            # an int: not taken here
+        ([0.5, 2.0, True, 1.0], [0.01, 0.99]),         # a bool is not a number to pynet
+        ([0.5, 10 ** 400, 0.25, 1.0], [0.01, 0.99]),   # an int too large for a float
         ([0.5, math.nan, 0.25, 1.0], [0.01, 0.99]),    # not finite
         ([0.5, 2.0, 0.25, 1.0], [0.01, math.inf]),
     ]:
