@@ -6,11 +6,11 @@
 # Included by _core.pxi, after _forward.pxi.
 
 cdef extern from *:
-    # How many rows of W(l) train_many's fused pass takes per trip (a constant of each
-    # build, so the compiler drops the other branch). Eight rows keep eight row pointers,
-    # their eight factors and the sums in flight: with AVX-512's 32 vector registers that
-    # is fewer trips over o for the same work; with the 16 of SSE2 and AVX2 it spills to
-    # memory and is slower than four. Either way the same operations in the same order.
+    # How many rows of W(l) train_many's fused pass takes per trip: a constant of each
+    # build, so the compiler drops the other branch. Eight rows to a trip hold sixteen
+    # factors in registers and load and store o half as often: faster with the 32
+    # vector registers of AVX-512, slower than four with the 16 of SSE2 and AVX2
+    # (measured on Zen 4). Either way the same operations in the same order.
     """
     #if defined(__AVX512F__)
     #define PYNET_FUSED_ROWS 8
@@ -172,7 +172,8 @@ cdef inline void update_then_add_8(out_ptr o, out_ptr w0, out_ptr w1, out_ptr w2
         w5[j] = p5
         w6[j] = p6
         w7[j] = p7
-        o[j] = o[j] + a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3 + a4 * p4 + a5 * p5 + a6 * p6 + a7 * p7  # (F1), in row order
+        o[j] = (o[j] + a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3
+                + a4 * p4 + a5 * p5 + a6 * p6 + a7 * p7)  # (F1), in row order
 
 
 cdef void update_then_forward_layer(double* W, const double* B, double rate, const double* y, const double* d,
