@@ -227,12 +227,3 @@ cdef void backquery(const Layout* net, const double* P, const double* outputs, d
         if l > 1:
             for i in range(net.n[l - 1]):
                 z[i] = logit(y[i])  # (Q4) Z(l-1) = logit(Y(l-1))
-
-
-cdef bint all_finite(const double* M, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t stride) noexcept nogil:
-    cdef Py_ssize_t k, i
-    cdef bint ok = True
-    for k in range(rows):
-        for i in range(cols):
-            ok = ok & isfinite(M[k * stride + i])
-    return ok
