@@ -10,7 +10,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cython.view cimport array as cvarray
-from libc.math cimport INFINITY, ceil, cos, exp, fabs, floor, isfinite, log, sin
+from libc.math cimport INFINITY, NAN, ceil, cos, exp, fabs, floor, isfinite, log, sin
 from libc.stdint cimport uintptr_t
 from libc.string cimport memcpy
 
@@ -108,11 +108,12 @@ ctypedef struct Layout:
     Py_ssize_t widest   # max(n)
 
 
+include "_input.pxi"
 include "_forward.pxi"
 include "_train.pxi"
 
 
-include "_input.pxi"
+
 
 
 # ---------------------------------------------------------------------------------
@@ -377,12 +378,15 @@ cdef class Core:
 
     # -- many samples -----------------------------------------------------------------------
 
-    def rows(self, values, Py_ssize_t width):
-        """``values`` read once into :class:`Rows` of ``width`` values each, or None when they need pynet.checks.
+    def rows(self, values, Py_ssize_t width, bint copy_buffer=True):
+        """``values`` as :class:`Rows` of ``width`` values each, or None when they need pynet.checks.
 
-        Taken: a C-contiguous 2-D float64 buffer (copied and measured in one pass; a
-        value that is not finite makes ``largest`` inf), or a list or tuple of rows,
-        each a list or tuple of finite real numbers or a 1-D float64 buffer.
+        Taken: a C-contiguous 2-D float64 buffer, or a list or tuple of rows, each a list
+        or tuple of finite real numbers or a 1-D float64 buffer. Lists are read once,
+        into a block of their own, and measured. A buffer is copied and measured in one
+        pass (a value that is not finite makes ``largest`` inf), unless ``copy_buffer``
+        is False: then the Rows hold the buffer itself, unmeasured (``largest`` NaN), for
+        query_rows, which copies and checks it a batch at a time.
         """
         cdef const double[:, ::1] M
         cdef double[:, ::1] copy
@@ -407,6 +411,10 @@ cdef class Core:
                 return None
             if M.shape[1] != width or M.shape[0] == 0:
                 return None
+            if not copy_buffer:
+                rows.values = M
+                rows.largest = NAN
+                return rows
             copy = _matrix(M.shape[0], width)  # read once: the steps use this copy, not the caller's buffer
             with nogil:
                 largest = copy_measured(&M[0, 0], &copy[0, 0], M.shape[0] * width)
@@ -449,37 +457,43 @@ cdef class Core:
             raise ValueError("rows do not fit this network")
         if count == 0:
             return []
-        if not rows.largest < INFINITY:
-            return None
         self.flush()
         out = _matrix(count, n_out)
         threads = max(1, min(threads, count // BATCH))
         if threads == 1:
-            self._query_run(inputs, out, 0, count)
+            finite = self._query_run(inputs, out, 0, count)
         else:
             import threading
             share = (count // threads + BATCH - 1) // BATCH * BATCH  # whole batches, but the last
-            runs = [threading.Thread(target=self._query_run, args=(inputs, out, k, min(k + share, count)))
+            answers = []
+            runs = [threading.Thread(target=lambda first, stop: answers.append(self._query_run(inputs, out, first, stop)),
+                                     args=(k, min(k + share, count)))
                     for k in range(share, count, share)]
             for run in runs:
                 run.start()
             try:
-                self._query_run(inputs, out, 0, share)
+                finite = self._query_run(inputs, out, 0, share)
             finally:
                 for run in runs:
                     run.join()
+            finite = finite and len(answers) == len(runs) and all(answers)
+        if not finite:
+            return None
         return [[out[k, j] for j in range(n_out)] for k in range(count)]
 
     def _query_run(self, const double[:, ::1] inputs, double[:, ::1] out, Py_ssize_t first, Py_ssize_t stop):
-        """The outputs of rows first ... stop - 1 into those of out, in scratch space of its own, without the GIL."""
+        """The outputs of rows first ... stop - 1 into those of out, in scratch space of its own, without
+        the GIL; False when one of its rows holds a value that is not finite."""
         cdef const Layout* net = &self.net
-        cdef Py_ssize_t qs = self.q_width
-        cdef double[::1] Q = _block(net.L * BATCH * qs)
+        cdef Py_ssize_t qs = self.q_width, wide = _aligned(net.n[0])
+        cdef double[::1] Q = _block(net.L * BATCH * qs + BATCH * wide)
+        cdef bint finite
         if stop <= first:
-            return
+            return True
         with nogil:
-            query_rows(net, &self.P[0], &Q[0], qs, &inputs[first, 0], inputs.strides[0] // sizeof(double),
-                       stop - first, &out[first, 0])
+            finite = query_rows(net, &self.P[0], &Q[0], qs, &Q[net.L * BATCH * qs], &inputs[first, 0],
+                                stop - first, &out[first, 0])
+        return finite
 
 
 include "_augment.pxi"

@@ -169,25 +169,31 @@ cdef void forward_rows(const double* W, const double* B, const double* y, Py_ssi
 # Queries in batches, and the back query
 # ---------------------------------------------------------------------------------
 
-cdef void query_rows(const Layout* net, const double* P, double* Q, Py_ssize_t qs,
-                     const double* X, Py_ssize_t xs, Py_ssize_t total, double* out) noexcept nogil:
-    """(F1, F2) the outputs Y(L) of ``total`` rows (row k at X + k * xs) into out (n(L) per row).
+cdef bint query_rows(const Layout* net, const double* P, double* Q, Py_ssize_t qs, double* I,
+                     const double* X, Py_ssize_t total, double* out) noexcept nogil:
+    """(F1, F2) the outputs Y(L) of ``total`` rows of n(0) values (one after the other from X) into out.
 
-    BATCH rows share each pass through the layers. Q holds L blocks of BATCH rows of
-    qs values: block l - 1 the outputs Y(l) of the current batch.
+    BATCH rows share each pass through the layers. Each batch is first copied into I
+    (BATCH rows of n(0)) and checked there, and the layers read the copy: every value
+    is read once, so what is checked is what is used. False, at once, when a value is
+    not finite. Q holds L blocks of BATCH rows of qs values: block l - 1 the outputs
+    Y(l) of the current batch.
     """
-    cdef Py_ssize_t k = 0, count, r, n_out = net.n[net.L]
+    cdef Py_ssize_t k = 0, count, r, n_in = net.n[0], n_out = net.n[net.L]
     cdef Py_ssize_t block = BATCH * qs
     cdef int l, L = net.L
     while k < total:
         count = min(<Py_ssize_t>BATCH, total - k)
-        forward_rows(P + net.w[1], P + net.b[1], X + k * xs, xs, Q, qs, count, net.n[0], net.n[1])
+        if not copy_measured(X + k * n_in, I, count * n_in) < INFINITY:
+            return False
+        forward_rows(P + net.w[1], P + net.b[1], I, n_in, Q, qs, count, n_in, net.n[1])
         for l in range(2, L + 1):
             forward_rows(P + net.w[l], P + net.b[l], Q + (l - 2) * block, qs, Q + (l - 1) * block, qs,
                          count, net.n[l - 1], net.n[l])
         for r in range(count):
             memcpy(out + (k + r) * n_out, Q + (L - 1) * block + r * qs, n_out * sizeof(double))
         k += count
+    return True
 
 
 cdef void rescale(double* v, Py_ssize_t n) noexcept nogil:

@@ -215,9 +215,10 @@ cdef class Rows:
     """Rows of real numbers read once into a float64 block of their own (``Core.rows``).
 
     ``values`` is the ``count x width`` block the steps use; ``largest`` the largest
-    magnitude among them, measured as they were copied (inf when one is inf or NaN).
+    magnitude among them, measured as they were copied (inf when one is inf or NaN;
+    NaN when the Rows hold a caller's buffer, unmeasured: see Core.rows).
     """
-    cdef double[:, ::1] values
+    cdef const double[:, ::1] values
     cdef readonly double largest
 
     def __len__(self):

@@ -171,7 +171,8 @@ class NeuralNetwork(NetworkBase):
     query.__doc__ = NetworkBase.query.__doc__
 
     def query_many(self, rows):
-        checked = self._core.rows(rows, self._layer_sizes[0])
+        # a 2-D buffer is not copied whole: the kernels copy and check it a batch at a time
+        checked = self._core.rows(rows, self._layer_sizes[0], False)
         if checked is not None:
             threads = max(1, min(QUERY_THREADS, len(checked) // ROWS_PER_THREAD))
             with self._lock:

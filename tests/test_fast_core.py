@@ -113,3 +113,26 @@ def test_steps_through_load_floats_give_pynets_bits_between_other_calls():
             assert bits(pure.get_weights()) == bits(compiled.get_weights())
     assert bits(pure.get_weights()) == bits(compiled.get_weights())
     assert bits(pure.get_biases()) == bits(compiled.get_biases())
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_query_rows_check_a_held_buffer_a_batch_at_a_time(threads):
+    """query_many does not copy a 2-D buffer whole: each thread copies a batch of rows into
+    its own scratch space, checks it there and computes from the copy. A value that is
+    not finite anywhere, in any thread's share, makes the whole call answer None."""
+    import pynet
+
+    fast = load_backend("fast")
+    pure = pynet.NeuralNetwork(9, 5, 3, 0.3, seed=4)
+    compiled = fast.NeuralNetwork(9, 5, 3, 0.3, seed=4)
+    rows = [[((k * 9 + i) % 13) / 13 for i in range(9)] for k in range(53)]
+    held = compiled._core.rows(buffer(rows), 9, False)
+    assert math.isnan(held.largest)  # held, not measured
+    assert bits(compiled._core.query_rows(held, threads)) == bits(pure.query_many(rows))
+    for k in (0, 7, 8, 26, 52):
+        for bad in (math.nan, math.inf):
+            spoiled = [list(row) for row in rows]
+            spoiled[k][k % 9] = bad
+            assert compiled._core.query_rows(compiled._core.rows(buffer(spoiled), 9, False), threads) is None
+            with pytest.raises(ValueError):
+                compiled.query_many(buffer(spoiled))
