@@ -5,6 +5,7 @@ A header of a few bytes can claim gigabytes (an IDX file of dimensions 2^32 - 1)
 then reads in pieces, so memory follows what the file really holds.
 """
 
+import io
 import os
 
 # Deflate packs at most 1032 bytes into one (RFC 1951: a 258-byte match in under 2 bits);
@@ -32,13 +33,18 @@ def check_claim(path, raw, compressed, header, count):
 
 
 def read_bounded(stream, count):
-    """Up to ``count`` bytes, read in pieces, so memory follows what the file really holds."""
-    parts = []
+    """Up to ``count`` bytes, read in pieces, so memory follows what the file really holds.
+
+    The pieces, a megabyte each, go into one growing ``io.BytesIO``, whose value is then
+    taken without a copy: the peak is about the data itself, where a list of pieces
+    joined at the end would hold it twice.
+    """
+    out = io.BytesIO()
     left = count
     while left > 0:
-        part = stream.read(min(left, 1 << 24))
+        part = stream.read(min(left, 1 << 20))
         if not part:
             break
-        parts.append(part)
+        out.write(part)
         left -= len(part)
-    return b"".join(parts)
+    return out.getvalue()
