@@ -1,8 +1,10 @@
 # The code of pynet_fast's compiled modules, included by _core.pyx (compiled for any CPU
 # of the platform, or for this machine with PYNET_NATIVE=1), _core_avx2.pyx and
 # _core_avx512.pyx (x86-64 with AVX2, AVX-512F; without FMA). Their docstrings and
-# compiler directives are in those files; _core.pyx describes what is here. The kernels
-# are in _kernels.pxi; here: the CPU checks, the layout, the input, and Core.
+# compiler directives are in those files; _core.pyx describes what is here. Included
+# from here: _input.pxi (what compiled code reads as it is, the one-pass copy and
+# measure of many rows), _forward.pxi and _train.pxi (the kernels), _augment.pxi (the
+# training jitter); here: the CPU checks, the layout, and Core.
 
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
