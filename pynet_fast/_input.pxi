@@ -1,8 +1,10 @@
 # What pynet_fast's compiled code takes as it is: real numbers in lists and tuples, converted
 # as pynet.checks converts them, and C-contiguous float64 buffers; anything else is left to
-# pynet.checks (the functions answer False). And the blocks of memory that Core allocates.
+# pynet.checks (the functions answer False). The one-pass copy that checks and measures many
+# rows (Rows, for train_many and query_many, and the divergence guard's measure), and the
+# blocks of memory that Core allocates.
 #
-# Included by _core.pxi.
+# Included by _core.pxi, before the kernels (query_rows copies its batches with copy_measured).
 
 # ---------------------------------------------------------------------------------
 # Input: what compiled code can take without help
