@@ -272,7 +272,7 @@ cdef class Core:
         return &self.S_next[0] if self.pending else &self.S[0]
 
     def load_floats(self, inputs, targets):
-        """Read a sample given as lists of plain floats into the next step's place (see train_loaded).
+        """Read a sample given as lists of plain numbers (_read_plain_floats) into the next step's place (see train_loaded).
 
         Returns ``(max |inputs|, max |targets|)``, or None for any other input (then nothing
         of the network's has changed). Runs no Python code (_read_plain_floats), so the
@@ -346,7 +346,7 @@ cdef class Core:
         return [y[j] for j in range(net.n[net.L])]
 
     def query_floats(self, values):
-        """``Y(L)`` as a list for an input given as a list of plain floats; None for any other input.
+        """``Y(L)`` as a list for an input given as a list of plain numbers; None for any other input.
 
         Runs no Python code while it reads (_read_plain_floats), so the caller may hold the
         network's lock.
