@@ -15,7 +15,8 @@ rounds (with the spread, min to max):
 - ``pynet_fast`` with the kernels it chooses (``KERNELS``: ``avx512``, ``avx2`` ...),
   and with the portable kernels forced (``PYNET_FAST_KERNELS=portable``): ``train`` and
   ``query`` called per sample on lists of floats, ``train_many`` and ``query_many`` on
-  one 2-D float64 buffer;
+  one 2-D float64 buffer (``train_many`` as it comes, on two threads when two CPUs are
+  there, and again kept to one thread: ``pynet_fast.network.TRAIN_THREADS = 1``);
 - with ``--baseline PYTHON``, the same for the ``pynet_fast`` installed for that
   interpreter (a previous release, built in another environment): the table then gives
   this release's speed over it, call for call, kernels for kernels;
@@ -39,8 +40,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SHAPES = ((784, 100, 10), (784, 200, 10))
-CALLS = ("train", "train_many", "query", "query_many")
-REFERENCE = {"train": "train", "train_many": "train", "query": "query", "query_many": "query_many"}
+CALLS = ("train", "train_many", "train_many_1", "query", "query_many")
+REFERENCE = {"train": "train", "train_many": "train", "train_many_1": "train", "query": "query",
+             "query_many": "query_many"}
+SHOWN = {"train_many_1": "`train_many`, one thread"}  # as the table names a call; else `call`
 RATE = 0.3
 
 
@@ -122,6 +125,16 @@ class Contender:
             return timed(lambda: [net.query(x) for x in self.inputs], len(self.inputs))
         if self.kind == "pynet_fast" and call == "train_many":
             return timed(lambda: net.train_many(self.input_rows, self.target_rows), len(self.input_rows))
+        if self.kind == "pynet_fast" and call == "train_many_1":  # the helper thread turned off
+            network = sys.modules.get("pynet_fast.network")
+            threads = getattr(network, "TRAIN_THREADS", None)
+            if threads is not None:
+                network.TRAIN_THREADS = 1
+            try:
+                return timed(lambda: net.train_many(self.input_rows, self.target_rows), len(self.input_rows))
+            finally:
+                if threads is not None:
+                    network.TRAIN_THREADS = threads
         if self.kind == "pynet_fast" and call == "query_many":
             return timed(lambda: net.query_many(self.test_rows), len(self.test_rows))
         if self.kind == "numpy" and call == "query_many":
@@ -323,8 +336,8 @@ def print_table(workers, times, peaks, args, source, train_rows, test_rows):
                 us = median(values)
                 numpy = times.get(("the seed's numpy class", shape, REFERENCE[call]))
                 before = times.get((previous, shape, call)) if previous else None
-                print("| %s | %s | `%s` | %s | %s-%s | %s | %s | %.0f MB |" % (
-                    "-".join(map(str, shape)), label, call, figure(us), figure(min(values)), figure(max(values)),
+                print("| %s | %s | %s | %s | %s-%s | %s | %s | %.0f MB |" % (
+                    "-".join(map(str, shape)), label, SHOWN.get(call, "`%s`" % call), figure(us), figure(min(values)), figure(max(values)),
                     ratio(median(numpy) / us) if numpy else "", ratio(median(before) / us) if before else "",
                     peaks[name]))
 

@@ -3,8 +3,9 @@
 # _core_avx512.pyx (x86-64 with AVX2, AVX-512F; without FMA). Their docstrings and
 # compiler directives are in those files; _core.pyx describes what is here. Included
 # from here: _input.pxi (what compiled code reads as it is, the one-pass copy and
-# measure of many rows), _forward.pxi and _train.pxi (the kernels), _augment.pxi (the
-# training jitter); here: the CPU checks, the layout, and Core.
+# measure of many rows), _forward.pxi and _train.pxi (the kernels), _split.pxi (train_many
+# on two threads), _augment.pxi (the training jitter); here: the CPU checks, the layout,
+# and Core.
 
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
@@ -95,6 +96,7 @@ def cpu_has_avx512():
 cdef enum:
     ALIGN = 8   # doubles: 64 bytes, a cache line and the widest vector register
     BATCH = 8   # query rows that share one trip through the weights
+    SPLIT_COLUMNS = 32  # train_many splits W(1) between two threads from this many columns
 
 
 ctypedef struct Layout:
@@ -113,6 +115,7 @@ ctypedef struct Layout:
 include "_input.pxi"
 include "_forward.pxi"
 include "_train.pxi"
+include "_split.pxi"
 
 
 
@@ -135,6 +138,10 @@ cdef class Core:
     cdef bint loaded         # a sample waits for train_loaded: in S_next while pending, else in S
     cdef double pending_rate
     cdef Py_ssize_t q_width  # values per row of a query batch's scratch: max(n(1) ... n(L)), aligned
+    cdef readonly int threads_used  # how many threads the last train_rows ran on
+    cdef readonly tuple split_counts  # its steps (helped by the helper thread, waited long for), or None
+    cdef int split_rest      # train_rows calls to keep to one thread, after one the helper did not help
+    cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
 
     def __cinit__(self, tuple layer_sizes):
         cdef int L = len(layer_sizes) - 1, l
@@ -428,8 +435,16 @@ cdef class Core:
         """``max |v|`` of a vector from :meth:`vector`; inf when a value is inf or NaN."""
         return largest_of(&v[0], v.shape[0]) if v.shape[0] else 0.0
 
-    def train_rows(self, Rows inputs not None, Rows targets not None, double rate, bint exact, bint bias):
-        """train_many on rows from :meth:`rows`; the mean loss, or None when a value is not finite."""
+    def train_rows(self, Rows inputs not None, Rows targets not None, double rate, bint exact, bint bias,
+                   int threads=1, long patience=SPINS):
+        """train_many on rows from :meth:`rows`; the mean loss, or None when a value is not finite.
+
+        With ``threads`` > 1, and W(1) at least SPLIT_COLUMNS columns wide, the fused pass
+        over W(1) is split between this thread and a helper thread (_split.pxi): the same
+        bits, sooner on two free cores. ``patience``: how many spins of waiting for the
+        helper count as a long wait (tests give 0, to run the steps this thread keeps to
+        itself after one).
+        """
         cdef double total = 0.0
         cdef const Layout* net = &self.net
         cdef const double[:, ::1] X = inputs.values
@@ -440,10 +455,57 @@ cdef class Core:
         if not (inputs.largest < INFINITY and targets.largest < INFINITY):
             return None
         self.flush()
+        self.threads_used = 1
+        self.split_counts = None
+        if threads > 1 and CAN_SPLIT and net.n[1] >= SPLIT_COLUMNS and count > 1:
+            if self.split_rest == 0:
+                return self._train_rows_split(X, T, rate, exact, bias, patience) / count
+            self.split_rest -= 1
         with nogil:
             total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
                                &T[0, 0], T.shape[1], count, rate, exact, bias)
         return total / count
+
+    def _train_rows_split(self, const double[:, ::1] X, const double[:, ::1] T, double rate, bint exact,
+                          bint bias, long patience):
+        """train_rows on two threads (_split.pxi): the sum of the losses."""
+        cdef const Layout* net = &self.net
+        cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1]
+        # half or a little more (whole cache lines) for this thread: the helper's half starts
+        # at a column that is no multiple of eight, and its rows run a little slower
+        cdef Py_ssize_t s = ((n_out + 1) // 2 + ALIGN - 1) // ALIGN * ALIGN
+        cdef double[::1] panels = _block(_aligned(n_in * s) + n_in * (n_out - s))
+        cdef double* left = &panels[0]
+        cdef double* right = left + _aligned(n_in * s)
+        cdef double total = 0.0
+        cdef Helper helper = Helper(patience)
+        import threading
+        thread = threading.Thread(target=helper.run, name="pynet_fast train_many helper")
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: one thread does it all
+            with nogil:
+                total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
+                                   &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias)
+            return total
+        self.threads_used = 2
+        try:
+            with nogil:
+                to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
+                total = train_rows_split(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
+                                         &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, &helper.h,
+                                         left, right, s)
+                from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
+        finally:
+            helper.stop()
+            thread.join()
+            self.split_counts = (helper.h.helped, helper.h.long_waits)
+        if 2 * helper.h.helped < X.shape[0] - 1:  # the cores were busy: the next calls keep to one thread
+            self.split_rest = max(1, self.split_backoff)
+            self.split_backoff = min(2 * self.split_rest, 64)
+        else:
+            self.split_backoff = 1
+        return total
 
     def query_rows(self, Rows rows not None, int threads=1):
         """query_many on rows from :meth:`rows`: a list of output lists, or None when a value is not finite.

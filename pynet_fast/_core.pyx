@@ -3,7 +3,7 @@
 
 Two parts:
 
-- the kernels (``_forward.pxi``, ``_train.pxi``): functions without the GIL over contiguous float64
+- the kernels (``_forward.pxi``, ``_train.pxi``, ``_split.pxi``): functions without the GIL over contiguous float64
   blocks, one per group of equations of docs/maths.md. They repeat the loops of
   ``pynet/matrix.py`` and ``pynet/network.py`` operation for operation, so that every
   result has the same bits as the pure backend's. How the weights are laid out and in
@@ -28,7 +28,9 @@ starts on a 64-byte boundary. The outputs ``Y(l)``, errors ``E(l)`` and deltas
 ``delta(l)`` of one sample live in a second block ``S`` (and of the next sample, in
 ``train_many``, in ``S_next``); the outputs of a batch of queries in a block of each
 querying thread. A ``Layout`` holds the sizes and offsets. Everything a training step
-uses is allocated once with the network, so a step allocates nothing.
+uses is allocated once with the network, so a step allocates nothing; ``train_many`` on
+two threads (``_split.pxi``) works for the length of the call on a copy of ``W(1)`` in
+two panels of columns, one for each thread.
 """
 
 include "_core.pxi"

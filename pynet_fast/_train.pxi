@@ -107,8 +107,13 @@ cdef inline void update_row(out_ptr w, double c, in_ptr d, Py_ssize_t n) noexcep
 
 cdef void update_weights(const Layout* net, double* P, const double* S, const double* x, double rate) noexcept nogil:
     """(U-W) for every layer: W(l) += lambda Y(l-1) delta(l)^T, with Y(0) = x."""
-    cdef int l
     add_outer(P + net.w[1], rate, x, S + net.d[1], net.n[0], net.n[1])
+    update_weights_above(net, P, S, rate)
+
+
+cdef void update_weights_above(const Layout* net, double* P, const double* S, double rate) noexcept nogil:
+    """(U-W) for the layers l = 2 ... L."""
+    cdef int l
     for l in range(2, net.L + 1):
         add_outer(P + net.w[l], rate, S + net.y[l - 1], S + net.d[l], net.n[l - 1], net.n[l])
 
@@ -223,9 +228,15 @@ cdef void update_then_forward(const Layout* net, double* P, const double* S, con
     Layer l's fused pass needs the next sample's Y(l-1), which layer l-1's pass has
     just made; the update of W(l) needs this sample's Y(l-1) and delta(l), kept in S.
     """
-    cdef int l
     update_then_forward_layer(P + net.w[1], P + net.b[1], rate, x, S + net.d[1], x_next, S_next + net.y[1],
                               net.n[0], net.n[1])
+    update_then_forward_above(net, P, S, S_next, rate)
+
+
+cdef void update_then_forward_above(const Layout* net, double* P, const double* S, double* S_next,
+                                    double rate) noexcept nogil:
+    """update_then_forward for the layers l = 2 ... L, once the next sample's Y(1) is made."""
+    cdef int l
     for l in range(2, net.L + 1):
         update_then_forward_layer(P + net.w[l], P + net.b[l], rate, S + net.y[l - 1], S + net.d[l],
                                   S_next + net.y[l - 1], S_next + net.y[l], net.n[l - 1], net.n[l])

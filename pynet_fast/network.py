@@ -13,6 +13,7 @@ with pynet's own error, exactly as in ``pynet``.
 
 import os
 import threading
+import warnings
 
 _INF = float("inf")
 
@@ -32,10 +33,35 @@ def _cpus():
         return max(1, os.cpu_count() or 1)
 
 
+THREADS_VARIABLE = "PYNET_FAST_THREADS"
+
+
+def _threads_allowed():
+    """The CPUs, or fewer if ``PYNET_FAST_THREADS`` says so (``1``: every call on one thread)."""
+    cpus = _cpus()
+    wanted = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not wanted:
+        return cpus
+    try:
+        number = int(wanted)
+        if number < 1:
+            raise ValueError
+    except ValueError:
+        warnings.warn("%s=%r is not a whole number from 1: ignored" % (THREADS_VARIABLE, wanted),
+                      RuntimeWarning, stacklevel=2)
+        return cpus
+    return min(number, cpus)
+
+
 # query_many splits its rows over this many threads when there are enough of them
 # (each thread's share is worth more than starting it)
-QUERY_THREADS = _cpus()
+QUERY_THREADS = _threads_allowed()
 ROWS_PER_THREAD = 256
+
+# train_many shares each step's pass over W(1) with a second thread when two CPUs are
+# there and the call has enough rows to repay starting it (1 keeps it to one thread)
+TRAIN_THREADS = min(2, QUERY_THREADS)
+ROWS_TO_SPLIT = 64
 
 
 class NeuralNetwork(NetworkBase):
@@ -144,9 +170,12 @@ class NeuralNetwork(NetworkBase):
         if targets is not None and len(inputs) == len(targets):
             x_max, t_max = inputs.largest, targets.largest
             if x_max < _INF and t_max < _INF:
+                threads = TRAIN_THREADS if len(inputs) >= ROWS_TO_SPLIT else 1
+
                 def steps():
                     with self._lock:
-                        return core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact", self._bias)
+                        return core.train_rows(inputs, targets, self._learning_rate, self._rule == "exact",
+                                               self._bias, threads)
 
                 return self._guarded(len(inputs), x_max, t_max, steps)
         return NetworkBase.train_many(self, input_rows, target_rows)

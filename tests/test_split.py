@@ -1,0 +1,202 @@
+"""train_many on two threads gives pynet's bits, in every compiled build.
+
+When a call has enough rows and W(1) is wide enough, pynet_fast splits each step's fused
+pass over W(1) by columns between the calling thread and a helper thread, on a copy of
+W(1) in two panels (_split.pxi). Column j is still computed by one thread, in one order,
+so nothing may differ from pynet: not the losses, not a weight, not a bias. These tests
+check that the split really ran (``Core.threads_used``), for every width around the
+point where the columns are divided, with biases, both error rules and two hidden
+layers, and that a refused call leaves the weights as they were.
+"""
+
+import pytest
+
+import pynet
+from helpers import bits, load_backend
+from test_kernel_builds import build, with_build  # noqa: F401 (build is a fixture)
+from test_parity import made_data
+
+
+@pytest.fixture
+def split_network(monkeypatch):
+    """pynet_fast's network module with train_many splitting whenever it can."""
+    load_backend("fast")
+    from pynet_fast import network
+
+    monkeypatch.setattr(network, "TRAIN_THREADS", 2)
+    return network
+
+
+def train_both(build, hidden, bias=False, rule="seed", count=None, n_in=23, n_out=4):  # noqa: F811
+    from pynet_fast import network
+
+    count = count or network.ROWS_TO_SPLIT + 3
+    inputs, targets = made_data(count, n_in, n_out, state=sum(hidden) * 31 + n_in)
+    pure = pynet.NeuralNetwork(n_in, hidden, n_out, 0.3, seed=len(hidden) + hidden[0], bias=bias, rule=rule)
+    fast = load_backend("fast")
+    compiled = with_build(fast.NeuralNetwork(n_in, hidden, n_out, 0.3, seed=len(hidden) + hidden[0], bias=bias,
+                                             rule=rule), build)
+    losses = [bits(net.train_many(inputs, targets)) for net in (pure, compiled)]
+    assert losses[0] == losses[1], hidden
+    assert bits([pure.get_weights(), pure.get_biases()]) == bits(
+        [compiled.get_weights(), compiled.get_biases()]), hidden
+    assert bits(pure.query_many(inputs[:4])) == bits(compiled.query_many(inputs[:4])), hidden
+    return compiled
+
+
+@pytest.mark.parametrize("width", [32, 33, 39, 40, 41, 47, 48, 49, 55, 56, 57, 100])
+def test_each_split_width_matches_pynet(split_network, build, width):  # noqa: F811
+    net = train_both(build, [width], bias=width % 2 == 1, rule="exact" if width % 3 == 0 else "seed")
+    assert net._core.threads_used == 2, "the split did not run"
+
+
+@pytest.mark.parametrize("first, second", [(40, 3), (64, 33), (35, 70)])
+def test_two_hidden_layers_split_the_first(split_network, build, first, second):  # noqa: F811
+    net = train_both(build, [first, second], bias=True)
+    assert net._core.threads_used == 2
+
+
+def test_mnist_sized_network_matches_pynet(split_network, build):  # noqa: F811
+    net = train_both(build, [100], n_in=784, n_out=10)
+    assert net._core.threads_used == 2
+
+
+def test_narrow_layers_and_short_calls_keep_to_one_thread(split_network):
+    net = train_both("portable", [31])
+    assert net._core.threads_used == 1
+    net = train_both("portable", [64], count=split_network.ROWS_TO_SPLIT - 1)
+    assert net._core.threads_used == 1
+
+
+def test_one_thread_when_told(split_network, monkeypatch):
+    monkeypatch.setattr(split_network, "TRAIN_THREADS", 1)
+    net = train_both("portable", [64])
+    assert net._core.threads_used == 1
+
+
+def test_successive_split_calls_continue_from_each_others_weights(split_network, build):  # noqa: F811
+    inputs, targets = made_data(150, 30, 5, state=7)
+    pure = pynet.NeuralNetwork(30, 50, 5, 0.2, seed=11, bias=True)
+    compiled = with_build(load_backend("fast").NeuralNetwork(30, 50, 5, 0.2, seed=11, bias=True), build)
+    for first in (0, 80):  # two calls, a single train and a query between them
+        for net in (pure, compiled):
+            net.train_many(inputs[first:first + 70], targets[first:first + 70])
+        # (the second call keeps to one thread if the helper did not help in the first:
+        # the machine is busy then)
+        assert compiled._core.threads_used == 2 or first > 0
+        for net in (pure, compiled):
+            net.train(inputs[first], targets[first])
+        assert bits(pure.query(inputs[3])) == bits(compiled.query(inputs[3]))
+    assert bits([pure.get_weights(), pure.get_biases()]) == bits([compiled.get_weights(), compiled.get_biases()])
+
+
+def test_a_diverging_split_call_is_refused_and_changes_nothing(split_network):
+    fast = load_backend("fast")
+    net = fast.NeuralNetwork(6, 40, 2, 1e300, seed=5, bias=True)
+    before = bits([net.get_weights(), net.get_biases()])
+    rows = [[0.5] * 6] * 60 + [[1e10] * 6] * 10
+    with pytest.raises(ValueError, match="training diverged"):
+        net.train_many(rows, [[0.9, 0.1]] * 60 + [[1e10, -1e10]] * 10)
+    assert net._core.threads_used == 2
+    assert bits([net.get_weights(), net.get_biases()]) == before
+
+
+IMPATIENT = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+import pynet
+from helpers import bits, load_backend
+from test_parity import made_data
+
+fast = load_backend("fast")
+inputs, targets = made_data(3000, 9, 3, state=5)
+for attempt in range(20):  # until the helper has taken a step (on a busy machine it may not start in time)
+    pure = pynet.NeuralNetwork(9, 40, 3, 0.3, seed=2)
+    compiled = fast.NeuralNetwork(9, 40, 3, 0.3, seed=2)
+    core = compiled._core
+    loss = core.train_rows(core.rows(inputs, 9), core.rows(targets, 3), 0.3, False, False, 2, 0)
+    assert bits(loss) == bits(pure.train_many(inputs, targets)), "loss"
+    assert bits(pure.get_weights()) == bits(compiled.get_weights()), "weights"
+    if core.split_counts[1] > 0:
+        break
+print(core.threads_used, *core.split_counts)
+"""
+
+
+def test_steps_kept_from_the_helper_after_a_long_wait_still_match_pynet(split_network, tmp_path):
+    # patience 0: every wait for the helper counts as long, so the caller keeps 256 steps
+    # to itself, then 512, ... and the two threads must still agree on whose step is whose
+    # (a mistake there hangs both: hence a process of its own, with a time limit)
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = tmp_path / "impatient.py"
+    script.write_text(IMPATIENT)
+    done = subprocess.run([sys.executable, str(script), here], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    threads, helped, long_waits = map(int, done.stdout.split())
+    assert threads == 2
+    assert helped == long_waits  # each step the helper did was a long wait, and then a pause
+    assert 0 < long_waits < 3000 // 256
+
+
+class IdleThread:
+    """A stand-in for threading.Thread whose target never runs: a helper that never helps."""
+
+    def __init__(self, target=None, name=None):
+        pass
+
+    def start(self):
+        pass
+
+    def join(self):
+        pass
+
+
+class RefusedThread(IdleThread):
+    def start(self):
+        raise RuntimeError("can't start new thread")
+
+
+def test_a_helper_that_never_helps_costs_nothing_and_is_tried_less_often(split_network, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(threading, "Thread", IdleThread)
+    inputs, targets = made_data(70, 12, 3, state=3)
+    pure = pynet.NeuralNetwork(12, 40, 3, 0.3, seed=4)
+    compiled = load_backend("fast").NeuralNetwork(12, 40, 3, 0.3, seed=4)
+    used = []
+    for _ in range(6):
+        assert bits(pure.train_many(inputs, targets)) == bits(compiled.train_many(inputs, targets))
+        used.append(compiled._core.threads_used)
+    # after each call the helper did not help, one thread for 1, then 2, then 4 ... calls
+    assert used == [2, 1, 2, 1, 1, 2]
+    assert bits(pure.get_weights()) == bits(compiled.get_weights())
+
+
+def test_no_thread_to_be_had_means_one_thread(split_network, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(threading, "Thread", RefusedThread)
+    net = train_both("portable", [48])
+    assert net._core.threads_used == 1
+
+
+@pytest.mark.parametrize("value, expected", [("1", "1 1"), ("", None), ("no", None), ("0", None)])
+def test_pynet_fast_threads_caps_the_threads(value, expected):
+    import os
+    import subprocess
+    import sys
+
+    load_backend("fast")
+    from pynet_fast.network import _cpus
+
+    env = dict(os.environ, PYNET_FAST_THREADS=value)
+    done = subprocess.run([sys.executable, "-W", "always", "-c",
+                           "from pynet_fast import network; print(network.TRAIN_THREADS, network.QUERY_THREADS)"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == (expected or "%d %d" % (min(2, _cpus()), _cpus())).split()
+    assert ("PYNET_FAST_THREADS" in done.stderr) == (value in ("no", "0"))
