@@ -36,6 +36,7 @@ from pynet.conventions import PIXEL_SCALE
 
 from ._select import KERNELS
 from ._select import core as _kernels  # the compiled module in use
+from . import network as _network
 from .network import NeuralNetwork, neuralNetwork
 
 BACKEND = "fast"  # what pynet.backends.choose calls this implementation
@@ -60,13 +61,14 @@ def jitter_samples(images, rows, cols, count, picked, random, bounds, nearest):
 
     Sample ``s`` is image ``s % count``, as it is for ``s < count`` and under the next random
     transform otherwise, drawn as ``Jitter.draw`` draws it: ``random`` is the ``random`` method
-    of the Jitter's ``random.Random``, ``bounds`` its ``(shift, rotate, scale, shear)``.
+    of the Jitter's ``random.Random``, ``bounds`` its ``(shift, rotate, scale, shear)``. The
+    transforms are drawn in order; the images are then sampled on up to ``QUERY_THREADS`` threads.
     The arguments are checked by ``pynet.app.augment``, which calls this when ``pynet_fast``
     is installed.
     """
     shift, rotate, scale, shear = bounds
     return _kernels.jitter_samples(images, rows, cols, count, picked, random, shift, rotate, scale, shear,
-                                   nearest)
+                                   nearest, _network.QUERY_THREADS)
 
 
 def scale_pixels(pixels):

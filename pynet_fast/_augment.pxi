@@ -194,42 +194,112 @@ def inverse(double angle, double scale, double shear):
     return m[0], m[1], m[2], m[3]
 
 
+ctypedef struct Jittered:
+    Py_ssize_t at       # where in the chunk: sample j of picked
+    Py_ssize_t image    # which image: k = s % count
+    double dx, dy       # the shift
+    double m[4]         # the inverse map (a, b, c, d)
+
+
+cdef enum:
+    JITTER_PER_THREAD = 64  # jittered samples worth a thread of their own
+
+
+cdef class JitterRun:
+    """The sampling half of jitter_samples: run(first, stop) makes the jittered samples first ... stop - 1."""
+
+    cdef const unsigned char* images
+    cdef unsigned char* out
+    cdef Jittered* items
+    cdef Py_ssize_t rows, cols
+    cdef bint nearest
+
+    def run(self, Py_ssize_t first, Py_ssize_t stop):
+        cdef double[::1] border = padded_block(self.rows, self.cols)  # each thread's own
+        cdef Py_ssize_t size = self.rows * self.cols, i
+        cdef Jittered* item
+        with nogil:
+            for i in range(first, stop):
+                item = &self.items[i]
+                sample(self.images + item.image * size, self.rows, self.cols, item.dx, item.dy,
+                       item.m[0], item.m[1], item.m[2], item.m[3], self.nearest, &border[0],
+                       self.out + item.at * size)
+
+
 def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t count,
-                   picked, random, double shift, double rotate, double scale, double shear, bint nearest):
+                   picked, random, double shift, double rotate, double scale, double shear, bint nearest,
+                   int threads=1):
     """augment.Jitter.samples: the samples picked of an epoch over count images, joined (bytes).
 
     Sample s is image s % count of images (count images of rows * cols bytes, joined) as it
     is for s < count, and under the next random transform otherwise: dx, dy, the angle, the
     scale and the shear drawn in that order, each from random() (the Random's own method)
     as Random.uniform draws it, and each only where its bound is not 0 (Jitter.draw).
+
+    The transforms are drawn first, in order, with the GIL; then the jittered images are
+    sampled without it, split over up to ``threads`` threads (an image is made by the same
+    operations whichever thread makes it).
     """
-    cdef Py_ssize_t size = rows * cols, n = len(picked), j = 0, s, k
-    cdef double dx, dy, angle, factor, slant
-    cdef double m[4]
+    cdef Py_ssize_t size = rows * cols, n = len(picked), j = 0, s, k, jittered = 0, share
+    cdef double angle, factor, slant
+    cdef Jittered* item
     if rows < 1 or cols < 1 or count < 1 or images.shape[0] != count * size:
         raise ValueError("%d bytes are not %d images of %dx%d" % (images.shape[0], count, rows, cols))
+    padded_block(rows, cols)  # refuses images too large, before anything is drawn
     result = bytearray(n * size)
     cdef unsigned char[::1] out = result
-    cdef double[::1] border = padded_block(rows, cols)
-    for item in picked:
-        if j == n:
-            raise ValueError("picked grew while its samples were made")
-        s = item
-        if s < 0:
-            raise ValueError("a sample number is at least 0, got %d" % s)
-        k = s % count
-        if s < count:
-            memcpy(&out[j * size], &images[k * size], size)
-        else:
-            dx = uniform(random, -shift, shift) if shift else 0.0
-            dy = uniform(random, -shift, shift) if shift else 0.0
-            angle = uniform(random, -rotate, rotate) if rotate else 0.0
-            factor = uniform(random, 1.0 - scale, 1.0 + scale) if scale else 1.0
-            slant = uniform(random, -shear, shear) if shear else 0.0
-            inverse_map(angle, factor, slant, m)
-            sample(&images[k * size], rows, cols, dx, dy, m[0], m[1], m[2], m[3], nearest, &border[0],
-                   &out[j * size])
-        j += 1
-    if j != n:
-        raise ValueError("picked shrank while its samples were made")
+    cdef JitterRun job = JitterRun()
+    job.items = <Jittered*>PyMem_Malloc(max(n, 1) * sizeof(Jittered))
+    if job.items == NULL:
+        raise MemoryError()
+    try:
+        for item_number in picked:
+            if j == n:
+                raise ValueError("picked grew while its samples were made")
+            s = item_number
+            if s < 0:
+                raise ValueError("a sample number is at least 0, got %d" % s)
+            k = s % count
+            if s < count:
+                memcpy(&out[j * size], &images[k * size], size)
+            else:
+                item = &job.items[jittered]
+                item.at, item.image = j, k
+                item.dx = uniform(random, -shift, shift) if shift else 0.0
+                item.dy = uniform(random, -shift, shift) if shift else 0.0
+                angle = uniform(random, -rotate, rotate) if rotate else 0.0
+                factor = uniform(random, 1.0 - scale, 1.0 + scale) if scale else 1.0
+                slant = uniform(random, -shear, shear) if shear else 0.0
+                inverse_map(angle, factor, slant, item.m)
+                jittered += 1
+            j += 1
+        if j != n:
+            raise ValueError("picked shrank while its samples were made")
+        if jittered:
+            job.images, job.out, job.rows, job.cols, job.nearest = &images[0], &out[0], rows, cols, nearest
+            threads = max(1, min(threads, jittered // JITTER_PER_THREAD))
+            share = (jittered + threads - 1) // threads
+            if threads == 1:
+                job.run(0, jittered)
+            else:
+                import threading
+                started, left = [], []
+                for first in range(share, jittered, share):
+                    run = threading.Thread(target=job.run, args=(first, min(first + share, jittered)))
+                    try:
+                        run.start()
+                    except RuntimeError:  # no thread to be had: this one makes that share too
+                        left.append((first, min(first + share, jittered)))
+                    else:
+                        started.append(run)
+                try:
+                    job.run(0, share)
+                    for first, stop in left:
+                        job.run(first, stop)
+                finally:
+                    for run in started:
+                        run.join()
+    finally:
+        PyMem_Free(job.items)
+        job.items = NULL
     return bytes(result)

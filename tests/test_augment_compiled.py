@@ -128,3 +128,22 @@ def test_an_augmented_run_trains_the_model_it_always_did(backend):
     flat = [w for matrix in network.get_weights() for row in matrix for w in row]
     flat += [b for vector in network.get_biases() for b in vector]
     assert hashlib.sha256(struct.pack("<%dd" % len(flat), *flat)).hexdigest() == FINGERPRINT
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 5])
+def test_jittered_images_split_over_threads_match_the_pure_jitter(monkeypatch, threads):
+    # 300 jittered copies: shares of 300, 150, 100 and 64 (the last one 44) per thread
+    fast = load_backend("fast")
+    from pynet_fast import network
+
+    monkeypatch.setattr(network, "QUERY_THREADS", threads)
+    picked = list(range(400))
+    random.Random(threads).shuffle(picked)
+    made, reference, state, pure_state = samples_both_ways(monkeypatch, picked, 100)
+    assert made == reference
+    assert state == pure_state
+    pixels = read_pixels("train", 100)[0]
+    jitter = augment.Jitter(seed=8)
+    direct = fast._kernels.jitter_samples(pixels, 28, 28, 100, picked, jitter.random.random, jitter.shift,
+                                          jitter.rotate, jitter.scale, jitter.shear, False, threads)
+    assert direct == reference  # the kernel itself, told the threads
