@@ -97,6 +97,7 @@ cdef enum:
     ALIGN = 8   # doubles: 64 bytes, a cache line and the widest vector register
     BATCH = 8   # query rows that share one trip through the weights
     SPLIT_COLUMNS = 32  # train_many splits W(1) between two threads from this many columns
+    COPY_PER_THREAD = 1 << 17  # values of a buffer worth a copying thread of their own (1 MB)
 
 
 ctypedef struct Layout:
@@ -387,7 +388,7 @@ cdef class Core:
 
     # -- many samples -----------------------------------------------------------------------
 
-    def rows(self, values, Py_ssize_t width, bint copy_buffer=True):
+    def rows(self, values, Py_ssize_t width, bint copy_buffer=True, int threads=1):
         """``values`` as :class:`Rows` of ``width`` values each, or None when they need pynet.checks.
 
         Taken: a C-contiguous 2-D float64 buffer, or a list or tuple of rows, each a list
@@ -395,7 +396,8 @@ cdef class Core:
         into a block of their own, and measured. A buffer is copied and measured in one
         pass (a value that is not finite makes ``largest`` inf), unless ``copy_buffer``
         is False: then the Rows hold the buffer itself, unmeasured (``largest`` NaN), for
-        query_rows, which copies and checks it a batch at a time.
+        query_rows, which copies and checks it a batch at a time. A large buffer is copied
+        by up to ``threads`` threads, each a run of whole rows.
         """
         cdef const double[:, ::1] M
         cdef double[:, ::1] copy
@@ -425,8 +427,13 @@ cdef class Core:
                 rows.largest = NAN
                 return rows
             copy = _matrix(M.shape[0], width)  # read once: the steps use this copy, not the caller's buffer
-            with nogil:
-                largest = copy_measured(&M[0, 0], &copy[0, 0], M.shape[0] * width)
+            count = M.shape[0]
+            threads = max(1, min(threads, count * width // COPY_PER_THREAD))
+            if threads == 1:
+                with nogil:
+                    largest = copy_measured(&M[0, 0], &copy[0, 0], count * width)
+            else:
+                largest = _copy_on_threads(M, copy, threads)
         rows.values = copy
         rows.largest = largest
         return rows
@@ -558,6 +565,42 @@ cdef class Core:
             finite = query_rows(net, &self.P[0], &Q[0], qs, &Q[net.L * BATCH * qs], &inputs[first, 0],
                                 stop - first, &out[first, 0])
         return finite
+
+
+def _copy_part(const double[:, ::1] M, double[:, ::1] copy, Py_ssize_t first, Py_ssize_t stop, list found):
+    """Rows first ... stop - 1 of M into copy, without the GIL; their largest magnitude into found."""
+    cdef double largest
+    with nogil:
+        largest = copy_measured(&M[first, 0], &copy[first, 0], (stop - first) * M.shape[1])
+    found.append(largest)
+
+
+cdef double _copy_on_threads(const double[:, ::1] M, double[:, ::1] copy, int threads) except? -1.0:
+    """copy_measured of all of M, a run of whole rows for each of ``threads`` threads."""
+    import threading
+    cdef Py_ssize_t count = M.shape[0], share = (count + threads - 1) // threads, first
+    cdef double largest = 0.0
+    found, started, left = [], [], []
+    for first in range(share, count, share):
+        run = threading.Thread(target=_copy_part, args=(M, copy, first, min(first + share, count), found))
+        try:
+            run.start()
+        except RuntimeError:  # no thread to be had: this one copies that run too
+            left.append((first, min(first + share, count)))
+        else:
+            started.append(run)
+    try:
+        _copy_part(M, copy, 0, share, found)
+        for first, stop in left:
+            _copy_part(M, copy, first, stop, found)
+    finally:
+        for run in started:
+            run.join()
+    if len(found) != len(started) + len(left) + 1:
+        raise RuntimeError("a thread copying rows for train_many failed")
+    for value in found:
+        largest = max_or_inf(largest, value)
+    return largest
 
 
 include "_augment.pxi"

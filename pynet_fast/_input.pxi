@@ -226,6 +226,12 @@ cdef class Rows:
     def __len__(self):
         return self.values.shape[0]
 
+    def row(self, Py_ssize_t k):
+        """Row k of the values, as a list of floats."""
+        if not 0 <= k < self.values.shape[0]:
+            raise IndexError("row %d of %d" % (k, self.values.shape[0]))
+        return [self.values[k, j] for j in range(self.values.shape[1])]
+
 
 cdef object _matrix(Py_ssize_t rows, Py_ssize_t cols):
     return cvarray(shape=(rows, cols), itemsize=sizeof(double), format="d")

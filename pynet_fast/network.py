@@ -165,7 +165,7 @@ class NeuralNetwork(NetworkBase):
 
     def train_many(self, input_rows, target_rows):
         core = self._core
-        inputs = core.rows(input_rows, self._layer_sizes[0])
+        inputs = core.rows(input_rows, self._layer_sizes[0], True, TRAIN_THREADS)
         targets = core.rows(target_rows, self._layer_sizes[-1]) if inputs is not None else None
         if targets is not None and len(inputs) == len(targets):
             x_max, t_max = inputs.largest, targets.largest

@@ -136,3 +136,21 @@ def test_query_rows_check_a_held_buffer_a_batch_at_a_time(threads):
             assert compiled._core.query_rows(compiled._core.rows(buffer(spoiled), 9, False), threads) is None
             with pytest.raises(ValueError):
                 compiled.query_many(buffer(spoiled))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_a_large_buffer_is_copied_and_measured_alike_on_threads(threads):
+    # 400 rows of 784: 313,600 values, enough for two copying threads (2**17 values each)
+    core = core_of((784, 3, 2))
+    flat = array("d", [((k * 37) % 1001 - 500) / 250.0 for k in range(400 * 784)])
+    rows = memoryview(flat).cast("B").cast("d", (400, 784))
+    copied = core.rows(rows, 784, True, threads)
+    assert copied.largest == max(abs(v) for v in flat)
+    for k in range(400):
+        assert bits(copied.row(k)) == bits(list(flat[k * 784:(k + 1) * 784])), k
+    for place in (0, 133 * 784 + 5, 200 * 784, 399 * 784 + 783):  # a bad value in every thread's run
+        for bad in (math.inf, math.nan):
+            spoiled = array("d", flat)
+            spoiled[place] = bad
+            measured = core.rows(memoryview(spoiled).cast("B").cast("d", (400, 784)), 784, True, threads)
+            assert measured.largest == math.inf, (place, bad)
