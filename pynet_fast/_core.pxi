@@ -443,7 +443,7 @@ cdef class Core:
         return largest_of(&v[0], v.shape[0]) if v.shape[0] else 0.0
 
     def train_rows(self, Rows inputs not None, Rows targets not None, double rate, bint exact, bint bias,
-                   int threads=1, long patience=SPINS):
+                   int threads=1, long patience=PATIENCE):
         """train_many on rows from :meth:`rows`; the mean loss, or None when a value is not finite.
 
         With ``threads`` > 1, and W(1) at least SPLIT_COLUMNS columns wide, the fused pass

@@ -69,7 +69,8 @@ cdef extern from *:
 
 
 cdef enum:
-    SPINS = 2000  # pauses (a few tens of microseconds) before a waiting thread gives up its core
+    SPINS = 2000  # pauses (about 50 µs) before a waiting thread gives up its core
+    PATIENCE = SPINS + 1000  # a wait longer than the pauses and 1000 yields (about 0.5 ms) is long
     TRIAL = 64    # the helper must take half of the first TRIAL steps offered, or is let go
 
 
@@ -80,7 +81,7 @@ ctypedef struct Handover:
     char apart_too[120]
     long finished           # the last step whose share the helper has done
     char apart_again[120]
-    long patience           # waits of this many spins or more count as long (SPINS; tests: 0)
+    long patience           # waits of this many spins or more count as long (PATIENCE; tests: 0)
     long helped             # steps whose right-hand share the helper did (counted by the caller)
     long long_waits         # of those, the ones the caller waited long for
     # the right-hand share of the step offered: update_then_forward_layer's arguments,
@@ -166,9 +167,10 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     The steps are train_rows's, in its order; see that function. W(1) in P is only read
     for the first sample's forward pass, before any update, when it equals the panels.
     After its own share of a step, this thread takes the right-hand share too if the
-    helper has not taken it. When it has had to wait long for the helper (whose core the
-    operating system gave to something else while it worked), it offers no step for a
-    while, first 256 steps and twice as many after each such wait.
+    helper has not taken it. When it has had to wait long for the helper (over about half
+    a millisecond: the operating system gave the helper's core to something else while it
+    worked), it offers no step for a while, first 256 steps and twice as many after each
+    such wait.
     """
     cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1]
     cdef double total = 0.0
@@ -220,7 +222,7 @@ cdef class Helper:
 
     cdef Handover h
 
-    def __cinit__(self, long patience=SPINS):
+    def __cinit__(self, long patience=PATIENCE):
         self.h.posted = self.h.claimed = self.h.finished = self.h.helped = self.h.long_waits = 0
         self.h.patience = patience
 
