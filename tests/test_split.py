@@ -185,7 +185,7 @@ def test_no_thread_to_be_had_means_one_thread(split_network, monkeypatch):
 
 
 @pytest.mark.parametrize("value, expected", [("1", "1 1"), ("", None), ("no", None), ("0", None)])
-def test_pynet_fast_threads_caps_the_threads(value, expected):
+def test_pynet_fast_threads_caps_the_threads(value, expected, tmp_path):
     import os
     import subprocess
     import sys
@@ -196,7 +196,8 @@ def test_pynet_fast_threads_caps_the_threads(value, expected):
     env = dict(os.environ, PYNET_FAST_THREADS=value)
     done = subprocess.run([sys.executable, "-W", "always", "-c",
                            "from pynet_fast import network; print(network.TRAIN_THREADS, network.QUERY_THREADS)"],
-                          capture_output=True, text=True, env=env, timeout=60)
+                          capture_output=True, text=True, env=env, timeout=60,
+                          cwd=str(tmp_path))  # the installed pynet_fast, not a source tree in the folder run from
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == (expected or "%d %d" % (min(2, _cpus()), _cpus())).split()
     assert ("PYNET_FAST_THREADS" in done.stderr) == (value in ("no", "0"))
