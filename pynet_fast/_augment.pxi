@@ -224,6 +224,7 @@ cdef class JitterRun:
                 sample(self.images + item.image * size, self.rows, self.cols, item.dx, item.dy,
                        item.m[0], item.m[1], item.m[2], item.m[3], self.nearest, &border[0],
                        self.out + item.at * size)
+        return True
 
 
 def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t count,
@@ -240,7 +241,7 @@ def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py
     sampled without it, split over up to ``threads`` threads (an image is made by the same
     operations whichever thread makes it).
     """
-    cdef Py_ssize_t size = rows * cols, n = len(picked), j = 0, s, k, jittered = 0, share
+    cdef Py_ssize_t size = rows * cols, n = len(picked), j = 0, s, k, jittered = 0
     cdef double angle, factor, slant
     cdef Jittered* item
     if rows < 1 or cols < 1 or count < 1 or images.shape[0] != count * size:
@@ -278,27 +279,8 @@ def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py
         if jittered:
             job.images, job.out, job.rows, job.cols, job.nearest = &images[0], &out[0], rows, cols, nearest
             threads = max(1, min(threads, jittered // JITTER_PER_THREAD))
-            share = (jittered + threads - 1) // threads
-            if threads == 1:
-                job.run(0, jittered)
-            else:
-                import threading
-                started, left = [], []
-                for first in range(share, jittered, share):
-                    run = threading.Thread(target=job.run, args=(first, min(first + share, jittered)))
-                    try:
-                        run.start()
-                    except RuntimeError:  # no thread to be had: this one makes that share too
-                        left.append((first, min(first + share, jittered)))
-                    else:
-                        started.append(run)
-                try:
-                    job.run(0, share)
-                    for first, stop in left:
-                        job.run(first, stop)
-                finally:
-                    for run in started:
-                        run.join()
+            if not all(_in_runs(job.run, jittered, (jittered + threads - 1) // threads)):
+                raise RuntimeError("a thread sampling jittered images failed")
     finally:
         PyMem_Free(job.items)
         job.items = NULL

@@ -139,8 +139,7 @@ cdef class Core:
     cdef bint loaded         # a sample waits for train_loaded: in S_next while pending, else in S
     cdef double pending_rate
     cdef Py_ssize_t q_width  # values per row of a query batch's scratch: max(n(1) ... n(L)), aligned
-    cdef readonly int threads_used  # how many threads the last train_rows ran on
-    cdef readonly tuple split_counts  # its steps (helped by the helper thread, waited long for), or None
+    cdef readonly tuple split_counts  # the last train_rows on two threads: steps (helped, waited long for); else None
     cdef int split_rest      # train_rows calls to keep to one thread, after one the helper did not help
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
 
@@ -462,20 +461,28 @@ cdef class Core:
         if not (inputs.largest < INFINITY and targets.largest < INFINITY):
             return None
         self.flush()
-        self.threads_used = 1
         self.split_counts = None
         if threads > 1 and CAN_SPLIT and net.n[1] >= SPLIT_COLUMNS and count > 1:
             if self.split_rest == 0:
-                return self._train_rows_split(X, T, rate, exact, bias, patience) / count
-            self.split_rest -= 1
+                split_total = self._train_rows_split(X, T, rate, exact, bias, patience)
+                if split_total is not None:
+                    return split_total / count
+            else:
+                self.split_rest -= 1
         with nogil:
             total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
                                &T[0, 0], T.shape[1], count, rate, exact, bias)
         return total / count
 
+    @property
+    def threads_used(self):
+        """How many threads the last train_rows ran on."""
+        return 1 if self.split_counts is None else 2
+
     def _train_rows_split(self, const double[:, ::1] X, const double[:, ::1] T, double rate, bint exact,
                           bint bias, long patience):
-        """train_rows on two threads (_split.pxi): the sum of the losses."""
+        """train_rows on two threads (_split.pxi): the sum of the losses; None, with nothing done,
+        when no thread is to be had."""
         cdef const Layout* net = &self.net
         cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1]
         # half or a little more (whole cache lines) for this thread: the helper's half starts
@@ -490,12 +497,8 @@ cdef class Core:
         thread = threading.Thread(target=helper.run, name="pynet_fast train_many helper")
         try:
             thread.start()
-        except RuntimeError:  # no thread to be had: one thread does it all
-            with nogil:
-                total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
-                                   &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias)
-            return total
-        self.threads_used = 2
+        except RuntimeError:  # no thread to be had
+            return None
         try:
             with nogil:
                 to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
@@ -531,24 +534,8 @@ cdef class Core:
         self.flush()
         out = _matrix(count, n_out)
         threads = max(1, min(threads, count // BATCH))
-        if threads == 1:
-            finite = self._query_run(inputs, out, 0, count)
-        else:
-            import threading
-            share = (count // threads + BATCH - 1) // BATCH * BATCH  # whole batches, but the last
-            answers = []
-            runs = [threading.Thread(target=lambda first, stop: answers.append(self._query_run(inputs, out, first, stop)),
-                                     args=(k, min(k + share, count)))
-                    for k in range(share, count, share)]
-            for run in runs:
-                run.start()
-            try:
-                finite = self._query_run(inputs, out, 0, share)
-            finally:
-                for run in runs:
-                    run.join()
-            finite = finite and len(answers) == len(runs) and all(answers)
-        if not finite:
+        share = (count // threads + BATCH - 1) // BATCH * BATCH  # whole batches, but the last
+        if not all(_in_runs(lambda first, stop: self._query_run(inputs, out, first, stop), count, share)):
             return None
         return [[out[k, j] for j in range(n_out)] for k in range(count)]
 
@@ -567,38 +554,55 @@ cdef class Core:
         return finite
 
 
-def _copy_part(const double[:, ::1] M, double[:, ::1] copy, Py_ssize_t first, Py_ssize_t stop, list found):
-    """Rows first ... stop - 1 of M into copy, without the GIL; their largest magnitude into found."""
+def _in_runs(run, Py_ssize_t count, Py_ssize_t share):
+    """``run(first, stop)`` for the runs [0, share), [share, 2 share) ... of ``count`` items.
+
+    The first run on this thread, each other on a thread of its own (or on this one when
+    no thread is to be had). Returns the runs' results in order: None for a run whose
+    thread failed.
+    """
+    import threading
+    firsts = range(0, count, share)
+    results = [None] * len(firsts)
+
+    def one(index):
+        results[index] = run(firsts[index], min(firsts[index] + share, count))
+
+    started, left = [], []
+    for index in range(1, len(firsts)):
+        thread = threading.Thread(target=one, args=(index,))
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: this one does that run too
+            left.append(index)
+        else:
+            started.append(thread)
+    try:
+        one(0)
+        for index in left:
+            one(index)
+    finally:
+        for thread in started:
+            thread.join()
+    return results
+
+
+def _copy_part(const double[:, ::1] M, double[:, ::1] copy, Py_ssize_t first, Py_ssize_t stop):
+    """Rows first ... stop - 1 of M into copy, without the GIL; their largest magnitude."""
     cdef double largest
     with nogil:
         largest = copy_measured(&M[first, 0], &copy[first, 0], (stop - first) * M.shape[1])
-    found.append(largest)
+    return largest
 
 
 cdef double _copy_on_threads(const double[:, ::1] M, double[:, ::1] copy, int threads) except? -1.0:
     """copy_measured of all of M, a run of whole rows for each of ``threads`` threads."""
-    import threading
-    cdef Py_ssize_t count = M.shape[0], share = (count + threads - 1) // threads, first
     cdef double largest = 0.0
-    found, started, left = [], [], []
-    for first in range(share, count, share):
-        run = threading.Thread(target=_copy_part, args=(M, copy, first, min(first + share, count), found))
-        try:
-            run.start()
-        except RuntimeError:  # no thread to be had: this one copies that run too
-            left.append((first, min(first + share, count)))
-        else:
-            started.append(run)
-    try:
-        _copy_part(M, copy, 0, share, found)
-        for first, stop in left:
-            _copy_part(M, copy, first, stop, found)
-    finally:
-        for run in started:
-            run.join()
-    if len(found) != len(started) + len(left) + 1:
-        raise RuntimeError("a thread copying rows for train_many failed")
+    found = _in_runs(lambda first, stop: _copy_part(M, copy, first, stop), M.shape[0],
+                     (M.shape[0] + threads - 1) // threads)
     for value in found:
+        if value is None:
+            raise RuntimeError("a thread copying rows for train_many failed")
         largest = max_or_inf(largest, value)
     return largest
 
