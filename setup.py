@@ -94,7 +94,7 @@ class build_optional_ext(build_ext):
                          % (name, type(error).__name__, error, consequence))
 
 
-SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_forward.pxi", "pynet_fast/_train.pxi", "pynet_fast/_split.pxi",
+SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_forward.pxi", "pynet_fast/_train.pxi", "pynet_fast/_helper.pxi", "pynet_fast/_split.pxi",
           "pynet_fast/_input.pxi", "pynet_fast/_augment.pxi"]  # what every module includes
 # optional: a module not built (skipped, or failed and warned about above) is not copied
 # into the source tree by an in-place build either

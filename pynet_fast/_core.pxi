@@ -3,8 +3,8 @@
 # _core_avx512.pyx (x86-64 with AVX2, AVX-512F; without FMA). Their docstrings and
 # compiler directives are in those files; _core.pyx describes what is here. Included
 # from here: _input.pxi (what compiled code reads as it is, the one-pass copy and
-# measure of many rows), _forward.pxi and _train.pxi (the kernels), _split.pxi (train_many
-# on two threads), _augment.pxi (the training jitter); here: the CPU checks, the layout,
+# measure of many rows), _forward.pxi and _train.pxi (the kernels), _helper.pxi (the helper
+# thread) and _split.pxi (train_many and query on two threads), _augment.pxi (the training jitter); here: the CPU checks, the layout,
 # and Core.
 
 from cpython.float cimport PyFloat_AS_DOUBLE
@@ -15,7 +15,7 @@ from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cython.view cimport array as cvarray
 from libc.math cimport INFINITY, NAN, ceil, cos, exp, fabs, floor, isfinite, log, sin
 from libc.stdint cimport uintptr_t
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 cdef extern from "Python.h":
     double float_value "PyFloat_AS_DOUBLE"(PyObject* obj) noexcept  # borrowed: no reference counting
@@ -96,7 +96,8 @@ def cpu_has_avx512():
 cdef enum:
     ALIGN = 8   # doubles: 64 bytes, a cache line and the widest vector register
     BATCH = 8   # query rows that share one trip through the weights
-    SPLIT_COLUMNS = 32  # train_many splits W(1) between two threads from this many columns
+    SPLIT_COLUMNS = 32  # train_many and query split W(1) between two threads from this many columns
+    QUERY_SPLIT_WEIGHTS = 1 << 14  # ... a query, when W(1) also has this many weights (128 KB)
     COPY_PER_THREAD = 1 << 17  # values of a buffer worth a copying thread of their own (1 MB)
 
 
@@ -116,6 +117,7 @@ ctypedef struct Layout:
 include "_input.pxi"
 include "_forward.pxi"
 include "_train.pxi"
+include "_helper.pxi"
 include "_split.pxi"
 
 
@@ -140,6 +142,7 @@ cdef class Core:
     cdef double pending_rate
     cdef Py_ssize_t q_width  # values per row of a query batch's scratch: max(n(1) ... n(L)), aligned
     cdef readonly tuple split_counts  # the last train_rows on two threads: steps (helped, waited long for); else None
+    cdef readonly object query_helped  # the last query on two threads: whether the helper did its share; else None
     cdef int split_rest      # train_rows calls to keep to one thread, after one the helper did not help
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
 
@@ -336,38 +339,52 @@ cdef class Core:
         self.pending, self.pending_rate = True, rate
         return loss
 
-    def query(self, const double[::1] x not None):
-        """``Y(L)`` as a list, for a loaded input (from :meth:`vector`)."""
+    def query(self, const double[::1] x not None, int threads=1):
+        """``Y(L)`` as a list, for a loaded input (from :meth:`vector`); see :meth:`query_floats` for ``threads``."""
         cdef const Layout* net = &self.net
         cdef double* S
-        cdef const double* y
-        cdef Py_ssize_t j
         if x.shape[0] != net.n[0]:
             raise ValueError("the input does not fit this network")
         self.flush()
         S = &self.S[0]
-        y = S + net.y[net.L]
         memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
-        with nogil:
-            forward(net, &self.P[0], S, S + net.y[0])
-        return [y[j] for j in range(net.n[net.L])]
+        return self._forward_loaded(threads)
 
-    def query_floats(self, values):
+    def query_floats(self, values, int threads=1):
         """``Y(L)`` as a list for an input given as a list of plain numbers; None for any other input.
 
         Runs no Python code while it reads (_read_plain_floats), so the caller may hold the
-        network's lock.
+        network's lock. With ``threads`` > 1, and W(1) at least SPLIT_COLUMNS columns wide
+        and QUERY_SPLIT_WEIGHTS weights large, the pass over W(1) is split with the
+        helper thread (_split.pxi): the same bits.
         """
         cdef const Layout* net = &self.net
         cdef double* S
         cdef double largest
-        cdef Py_ssize_t j
         self.flush()
         S = &self.S[0]
         if not _read_plain_floats(values, S + net.y[0], net.n[0], &largest):
             return None
-        with nogil:
-            forward(net, &self.P[0], S, S + net.y[0])
+        return self._forward_loaded(threads)
+
+    cdef list _forward_loaded(self, int threads):
+        """(F1, F2) from the input in S's Y(0): Y(L) as a list."""
+        cdef const Layout* net = &self.net
+        cdef double* S = &self.S[0]
+        cdef Handover* h = NULL
+        cdef bint helped
+        cdef Py_ssize_t j
+        self.query_helped = None
+        if threads > 1 and net.n[1] >= SPLIT_COLUMNS and net.n[0] * net.n[1] >= QUERY_SPLIT_WEIGHTS:
+            h = take_helper()
+        if h != NULL:
+            with nogil:
+                helped = query_split(net, &self.P[0], S, S + net.y[0], h)
+                give_helper(h)
+            self.query_helped = helped
+        else:
+            with nogil:
+                forward(net, &self.P[0], S, S + net.y[0])
         return [S[net.y[net.L] + j] for j in range(net.n[net.L])]
 
     def backquery(self, outputs):
@@ -482,35 +499,26 @@ cdef class Core:
     def _train_rows_split(self, const double[:, ::1] X, const double[:, ::1] T, double rate, bint exact,
                           bint bias, long patience):
         """train_rows on two threads (_split.pxi): the sum of the losses; None, with nothing done,
-        when no thread is to be had."""
+        when the helper thread is not to be had."""
         cdef const Layout* net = &self.net
-        cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1]
-        # half or a little more (whole cache lines) for this thread: the helper's half starts
-        # at a column that is no multiple of eight, and its rows run a little slower
-        cdef Py_ssize_t s = ((n_out + 1) // 2 + ALIGN - 1) // ALIGN * ALIGN
+        cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
         cdef double[::1] panels = _block(_aligned(n_in * s) + n_in * (n_out - s))
         cdef double* left = &panels[0]
         cdef double* right = left + _aligned(n_in * s)
         cdef double total = 0.0
-        cdef Helper helper = Helper(patience)
-        import threading
-        thread = threading.Thread(target=helper.run, name="pynet_fast train_many helper")
-        try:
-            thread.start()
-        except RuntimeError:  # no thread to be had
+        cdef long counts[2]
+        cdef Handover* h = take_helper()
+        if h == NULL:
             return None
-        try:
-            with nogil:
-                to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
-                total = train_rows_split(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
-                                         &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, &helper.h,
-                                         left, right, s)
-                from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
-        finally:
-            helper.stop()
-            thread.join()
-            self.split_counts = (helper.h.helped, helper.h.long_waits)
-        if 2 * helper.h.helped < X.shape[0] - 1:  # the cores were busy: the next calls keep to one thread
+        with nogil:
+            to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
+            total = train_rows_split(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
+                                     &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, h, patience,
+                                     left, right, s, counts)
+            from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
+            give_helper(h)
+        self.split_counts = (counts[0], counts[1])
+        if 2 * counts[0] < X.shape[0] - 1:  # the cores were busy: the next calls keep to one thread
             self.split_rest = max(1, self.split_backoff)
             self.split_backoff = min(2 * self.split_rest, 64)
         else:

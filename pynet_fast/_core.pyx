@@ -3,7 +3,7 @@
 
 Two parts:
 
-- the kernels (``_forward.pxi``, ``_train.pxi``, ``_split.pxi``): functions without the GIL over contiguous float64
+- the kernels (``_forward.pxi``, ``_train.pxi``, ``_helper.pxi``, ``_split.pxi``): functions without the GIL over contiguous float64
   blocks, one per group of equations of docs/maths.md. They repeat the loops of
   ``pynet/matrix.py`` and ``pynet/network.py`` operation for operation, so that every
   result has the same bits as the pure backend's. How the weights are laid out and in

@@ -101,18 +101,28 @@ cdef inline void add_rows_1x8(out_ptr o, const double* w, Py_ssize_t stride, con
 cdef void forward_layer(const double* W, const double* B, const double* y, double* o,
                         Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
     """(F1, F2) o = sigmoid(W^T y + B), rows of W eight (then four, then one) at a time."""
+    forward_columns(W, n_out, B, y, o, n_in, n_out)
+
+
+cdef void forward_columns(const double* W, Py_ssize_t stride, const double* B, const double* y, double* o,
+                          Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """forward_layer for n_out columns of a wider matrix, whose rows are ``stride`` apart.
+
+    (A query on two threads gives each thread a run of the columns of W(1): the same
+    sums, each added in row order, whoever computes them.)
+    """
     cdef Py_ssize_t i = 0, j
     for j in range(n_out):
         o[j] = B[j]
     while i + 8 <= n_in:
-        add_rows_1x8(o, W + i * n_out, n_out, y + i, n_out)
+        add_rows_1x8(o, W + i * stride, stride, y + i, n_out)
         i += 8
     while i + 4 <= n_in:
-        add_rows_1x4(o, W + i * n_out, W + (i + 1) * n_out, W + (i + 2) * n_out, W + (i + 3) * n_out,
+        add_rows_1x4(o, W + i * stride, W + (i + 1) * stride, W + (i + 2) * stride, W + (i + 3) * stride,
                      y + i, n_out)
         i += 4
     while i < n_in:  # the last rows, one at a time
-        add_rows_1x4_tail(o, W + i * n_out, y[i], n_out)
+        add_rows_1x4_tail(o, W + i * stride, y[i], n_out)
         i += 1
     activate(o, n_out)
 

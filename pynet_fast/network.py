@@ -63,6 +63,10 @@ ROWS_PER_THREAD = 256
 TRAIN_THREADS = min(2, QUERY_THREADS)
 ROWS_TO_SPLIT = 64
 
+# query shares its pass over W(1) with the helper thread too, when 2 (for a large W(1)
+# only, and only when the helper is awake: queries in a burst; see _helper.pxi)
+QUERY_SPLIT = min(2, QUERY_THREADS)
+
 
 class NeuralNetwork(NetworkBase):
     """A fully connected sigmoid network trained by per-sample gradient descent.
@@ -188,14 +192,14 @@ class NeuralNetwork(NetworkBase):
 
     def query(self, inputs):
         with self._lock:  # a list of plain numbers: read under the lock, which runs no code of theirs
-            outputs = self._core.query_floats(inputs)
+            outputs = self._core.query_floats(inputs, QUERY_SPLIT)
         if outputs is not None:
             return outputs
         x = self._core.vector(inputs, self._layer_sizes[0])
         if x is None:
             return NetworkBase.query(self, inputs)
         with self._lock:
-            return self._core.query(x)
+            return self._core.query(x, QUERY_SPLIT)
 
     query.__doc__ = NetworkBase.query.__doc__
 

@@ -13,7 +13,7 @@ import pytest
 
 import pynet
 from helpers import bits, load_backend
-from test_kernel_builds import build, with_build  # noqa: F401 (build is a fixture)
+from test_kernel_builds import build, runnable_builds, with_build  # noqa: F401 (build is a fixture)
 from test_parity import made_data
 
 
@@ -142,28 +142,24 @@ def test_steps_kept_from_the_helper_after_a_long_wait_still_match_pynet(split_ne
     assert 0 < long_waits < 3000 // 256
 
 
-class IdleThread:
-    """A stand-in for threading.Thread whose target never runs: a helper that never helps."""
+@pytest.fixture
+def helper_mode():
+    """``helper_mode(mode)``: every compiled build's helper becomes ``mode`` (1: no thread to be
+    had; 2: a helper that never helps) until the test ends, then a real helper again."""
+    fast = load_backend("fast")
+    modules = [fast._select.load(name) for name in runnable_builds()]
 
-    def __init__(self, target=None, name=None):
-        pass
+    def switch(mode):
+        for module in modules:
+            module._set_helper_mode(mode)
+            module._forget_helper()
 
-    def start(self):
-        pass
-
-    def join(self):
-        pass
-
-
-class RefusedThread(IdleThread):
-    def start(self):
-        raise RuntimeError("can't start new thread")
+    yield switch
+    switch(0)
 
 
-def test_a_helper_that_never_helps_costs_nothing_and_is_tried_less_often(split_network, monkeypatch):
-    import threading
-
-    monkeypatch.setattr(threading, "Thread", IdleThread)
+def test_a_helper_that_never_helps_costs_nothing_and_is_tried_less_often(split_network, helper_mode):
+    helper_mode(2)
     inputs, targets = made_data(70, 12, 3, state=3)
     pure = pynet.NeuralNetwork(12, 40, 3, 0.3, seed=4)
     compiled = load_backend("fast").NeuralNetwork(12, 40, 3, 0.3, seed=4)
@@ -171,15 +167,15 @@ def test_a_helper_that_never_helps_costs_nothing_and_is_tried_less_often(split_n
     for _ in range(6):
         assert bits(pure.train_many(inputs, targets)) == bits(compiled.train_many(inputs, targets))
         used.append(compiled._core.threads_used)
+        if used[-1] == 2:
+            assert compiled._core.split_counts == (0, 0)
     # after each call the helper did not help, one thread for 1, then 2, then 4 ... calls
     assert used == [2, 1, 2, 1, 1, 2]
     assert bits(pure.get_weights()) == bits(compiled.get_weights())
 
 
-def test_no_thread_to_be_had_means_one_thread(split_network, monkeypatch):
-    import threading
-
-    monkeypatch.setattr(threading, "Thread", RefusedThread)
+def test_no_thread_to_be_had_means_one_thread(split_network, helper_mode):
+    helper_mode(1)
     net = train_both("portable", [48])
     assert net._core.threads_used == 1
 

@@ -1,0 +1,290 @@
+# The helper thread: one per process (per compiled module), started the first time a call
+# can use it, which then lives as long as the process. A call that splits its work (a
+# train_many step's pass over W(1), a query's pass over W(1): _split.pxi) offers the
+# helper one share at a time and does the other share itself; the helper, on another
+# core, takes the share offered, unless the calling thread has already taken it.
+#
+# Who takes a share: whichever thread claims it first. The calling thread offers it, does
+# its own share, then takes the offered share as well unless the helper has already
+# started it; so a helper that is asleep, slow to wake, or whose core is busy with other
+# work, never holds a call up: the call only runs on one thread.
+#
+# Between shares the helper spins (about 50 µs), then sleeps on a condition variable
+# until a call wakes it: an idle helper costs no CPU. A train_many call wakes it at
+# once; a query only when the last query was less than about 0.1 ms ago (queries in a
+# burst), so that a lone query never pays for waking a thread it will not wait for.
+#
+# One call at a time has the helper (the owner flag); a call that finds it taken, by
+# another thread's network, runs on one thread. After a fork, the child starts a helper
+# of its own when it needs one (the parent's thread is not in the child).
+#
+# Included by _core.pxi, after the kernels.
+
+cdef extern from *:
+    # Three counters hand the shares over, read and written atomically (GCC's and Clang's
+    # builtins): posted (the calling thread offers share k), claimed (whichever thread
+    # takes share k first sets it to k, by compare-and-swap), finished (the helper has
+    # done share k). The helper sleeps on a POSIX condition variable. Elsewhere (MSVC)
+    # every call keeps to one thread.
+    """
+    #if (defined(__GNUC__) || defined(__clang__)) && (defined(__unix__) || defined(__APPLE__))
+    #include <pthread.h>
+    #include <sched.h>
+    #include <signal.h>
+    #include <stdlib.h>
+    #include <time.h>
+    #define PYNET_CAN_SPLIT 1
+    static inline long pynet_load(long* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+    static inline void pynet_store(long* p, long v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+    static inline int pynet_claim(long* p, long from, long to) {
+        return __atomic_compare_exchange_n(p, &from, to, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    }
+    static inline void pynet_pause(void) {
+    #if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+    #elif defined(__aarch64__)
+        __asm__ __volatile__("yield");
+    #endif
+    }
+    static inline void pynet_yield(void) { sched_yield(); }
+    static inline double pynet_now(void) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return t.tv_sec + 1e-9 * t.tv_nsec;
+    }
+
+    /* Where the helper sleeps: it sets parked and waits while nothing new is posted, under
+       the mutex; a waker that sees parked signals under the same mutex, so no wake is lost
+       (and a wake that comes too late only means the call ran on one thread). */
+    typedef struct { pthread_mutex_t mutex; pthread_cond_t wake; int parked; } pynet_bed;
+    static pynet_bed* pynet_bed_new(void) {
+        pynet_bed* b = (pynet_bed*)calloc(1, sizeof(pynet_bed));
+        if (b != NULL && (pthread_mutex_init(&b->mutex, NULL) != 0 || pthread_cond_init(&b->wake, NULL) != 0)) {
+            free(b);
+            b = NULL;
+        }
+        return b;
+    }
+    static void pynet_park(pynet_bed* b, long* posted, long seen) {
+        pthread_mutex_lock(&b->mutex);
+        __atomic_store_n(&b->parked, 1, __ATOMIC_SEQ_CST);
+        while (__atomic_load_n(posted, __ATOMIC_SEQ_CST) == seen)
+            pthread_cond_wait(&b->wake, &b->mutex);
+        __atomic_store_n(&b->parked, 0, __ATOMIC_SEQ_CST);
+        pthread_mutex_unlock(&b->mutex);
+    }
+    static int pynet_parked(pynet_bed* b) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);  /* after the post: the helper's check of it and this one cannot both miss */
+        return __atomic_load_n(&b->parked, __ATOMIC_SEQ_CST);
+    }
+    static void pynet_wake(pynet_bed* b) {
+        pthread_mutex_lock(&b->mutex);
+        pthread_cond_signal(&b->wake);
+        pthread_mutex_unlock(&b->mutex);
+    }
+
+    /* A detached thread that takes no signals (they stay the main thread's); 0 on failure. */
+    static int pynet_start_thread(void* (*main)(void*), void* arg) {
+        pthread_t thread;
+        pthread_attr_t attr;
+        sigset_t all, old;
+        int started;
+        if (pthread_attr_init(&attr) != 0)
+            return 0;
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        started = pthread_create(&thread, &attr, main, arg) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+        return started;
+    }
+
+    /* Forks seen: a helper started before the last fork is not in this process. */
+    static long pynet_forks = 0;
+    static void pynet_forked(void) { pynet_forks++; }
+    static void pynet_watch_forks(void) { pthread_atfork(NULL, NULL, pynet_forked); }
+    #else
+    #define PYNET_CAN_SPLIT 0
+    static inline long pynet_load(long* p) { return *p; }
+    static inline void pynet_store(long* p, long v) { *p = v; }
+    static inline int pynet_claim(long* p, long from, long to) { if (*p != from) return 0; *p = to; return 1; }
+    static inline void pynet_pause(void) {}
+    static inline void pynet_yield(void) {}
+    static inline double pynet_now(void) { return 0.0; }
+    typedef struct { int parked; } pynet_bed;
+    static pynet_bed* pynet_bed_new(void) { return NULL; }
+    static void pynet_park(pynet_bed* b, long* posted, long seen) {}
+    static int pynet_parked(pynet_bed* b) { return 0; }
+    static void pynet_wake(pynet_bed* b) {}
+    static int pynet_start_thread(void* (*main)(void*), void* arg) { return 0; }
+    static long pynet_forks = 0;
+    static void pynet_watch_forks(void) {}
+    #endif
+    """
+    bint CAN_SPLIT "PYNET_CAN_SPLIT"
+    long split_load "pynet_load"(long* p) noexcept nogil
+    void split_store "pynet_store"(long* p, long v) noexcept nogil
+    bint split_claim "pynet_claim"(long* p, long expected, long desired) noexcept nogil
+    void split_pause "pynet_pause"() noexcept nogil
+    void split_yield "pynet_yield"() noexcept nogil
+    double split_now "pynet_now"() noexcept nogil
+    ctypedef struct Bed "pynet_bed":
+        pass
+    Bed* bed_new "pynet_bed_new"() noexcept nogil
+    void bed_park "pynet_park"(Bed* b, long* posted, long seen) noexcept nogil
+    bint bed_parked "pynet_parked"(Bed* b) noexcept nogil
+    void bed_wake "pynet_wake"(Bed* b) noexcept nogil
+    ctypedef void* (*thread_main)(void*) noexcept nogil
+    bint start_thread "pynet_start_thread"(thread_main main, void* arg) noexcept nogil
+    long forks_seen "pynet_forks"
+    void watch_forks "pynet_watch_forks"() noexcept nogil
+
+watch_forks()
+
+
+cdef enum:
+    SPINS = 2000  # pauses (about 50 µs) before a waiting thread gives up its core
+    PATIENCE = SPINS + 1000  # a wait longer than the pauses and 1000 yields (about 0.5 ms) is long
+    TRIAL = 64    # the helper must take half of the first TRIAL steps offered, or is let go
+    TRAIN_SHARE = 1  # the share offered: update_then_forward_layer (train_many) ...
+    QUERY_SHARE = 2  # ... or forward_columns (a query)
+
+cdef double BURST = 1e-4  # seconds: a query this soon after the last one wakes a sleeping helper
+
+
+ctypedef struct Handover:
+    long posted             # shares offered to the helper so far
+    char apart[120]         # each counter on cache lines of its own
+    long claimed            # the last share a thread has taken
+    char apart_too[120]
+    long finished           # the last share the helper has done
+    char apart_again[120]
+    long owner              # 1 while a call has the helper
+    long forks              # pynet_forks when the helper started
+    Bed* bed                # where the helper sleeps
+    double last_query       # when the last query on two threads started (split_now)
+    # the share offered, written before it is posted and not changed until it is done:
+    # update_then_forward_layer's or forward_columns's arguments
+    int kind                # TRAIN_SHARE or QUERY_SHARE
+    double* W
+    const double* B
+    double rate
+    const double* y
+    const double* d
+    const double* x
+    double* o
+    Py_ssize_t n_in
+    Py_ssize_t n_out
+    Py_ssize_t stride       # QUERY_SHARE: the distance between W's rows
+
+
+cdef inline void do_share(Handover* h) noexcept nogil:
+    if h.kind == TRAIN_SHARE:
+        update_then_forward_layer(h.W, h.B, h.rate, h.y, h.d, h.x, h.o, h.n_in, h.n_out)
+    else:
+        forward_columns(h.W, h.stride, h.B, h.y, h.o, h.n_in, h.n_out)
+
+
+cdef void* helper_main(void* arg) noexcept nogil:
+    """The helper thread: takes each share offered that the calling thread has not taken, for ever.
+
+    After a share it spins a little, waiting for the next, then sleeps until a call wakes it.
+    """
+    cdef Handover* h = <Handover*>arg
+    cdef long seen = split_load(&h.posted), posted, spins = 0
+    while True:
+        posted = split_load(&h.posted)
+        while posted == seen:
+            if spins < SPINS:
+                split_pause()
+                spins += 1
+            else:
+                bed_park(h.bed, &h.posted, seen)
+            posted = split_load(&h.posted)
+        spins = 0
+        seen = posted
+        if split_claim(&h.claimed, posted - 1, posted):
+            do_share(h)
+            split_store(&h.finished, posted)
+    return NULL
+
+
+cdef inline long offer(Handover* h) noexcept nogil:
+    """Post the share written in h; its number."""
+    cdef long k = split_load(&h.posted) + 1
+    split_store(&h.posted, k)
+    return k
+
+
+cdef inline bint taken_here(Handover* h, long k) noexcept nogil:
+    """True when this thread takes share k (the helper had not): it must then do it."""
+    return split_claim(&h.claimed, k - 1, k)
+
+
+cdef bint wait_for_helper(Handover* h, long k, long patience) noexcept nogil:
+    """Wait until the helper has done share k, which it took; True when that took ``patience`` spins or more."""
+    cdef long spins = 0
+    while split_load(&h.finished) < k:
+        if spins < SPINS:
+            split_pause()
+        else:
+            split_yield()
+        spins += 1
+    return spins >= patience
+
+
+cdef inline void wake(Handover* h) noexcept nogil:
+    if bed_parked(h.bed):
+        bed_wake(h.bed)
+
+
+# ---------------------------------------------------------------------------------
+# The process's helper, for one call at a time
+# ---------------------------------------------------------------------------------
+
+cdef Handover* the_helper = NULL
+cdef int helper_mode = 0  # 0: a thread; 1: no thread to be had; 2: a thread that never helps (tests)
+
+
+cdef Handover* take_helper() noexcept:
+    """The helper, started if need be, for this call alone (give it back with give_helper); NULL
+    when there is none to be had (no second thread, or another call has it). With the GIL."""
+    global the_helper
+    cdef Handover* h = the_helper
+    if not CAN_SPLIT or helper_mode == 1:
+        return NULL
+    if h != NULL and h.forks != forks_seen:  # started before a fork: its thread is not in this process
+        h = the_helper = NULL  # (left as it is: the parent's thread may have held its mutex)
+    if h == NULL:
+        h = <Handover*>PyMem_Malloc(sizeof(Handover))
+        if h == NULL:
+            return NULL
+        memset(h, 0, sizeof(Handover))
+        h.forks = forks_seen
+        h.bed = bed_new()
+        if h.bed == NULL or (helper_mode == 0 and not start_thread(helper_main, h)):
+            PyMem_Free(h)  # (a bed without its thread: too rare to be worth freeing it)
+            return NULL
+        the_helper = h
+    if not split_claim(&h.owner, 0, 1):
+        return NULL
+    return h
+
+
+cdef inline void give_helper(Handover* h) noexcept nogil:
+    split_store(&h.owner, 0)
+
+
+def _set_helper_mode(int mode):
+    """For tests: 0, a helper thread; 1, no thread to be had; 2, a thread that never helps.
+    Takes effect for the next helper started (``_forget_helper`` makes the next call start one)."""
+    global helper_mode
+    helper_mode = mode
+
+
+def _forget_helper():
+    """For tests: the next call that wants a helper starts a new one (the old one sleeps on)."""
+    global the_helper
+    if the_helper != NULL and split_claim(&the_helper.owner, 0, 1):
+        the_helper = NULL  # (left asleep, not freed: its thread may still be spinning over it)

@@ -1,0 +1,224 @@
+"""A query on two threads, and the helper thread that train_many and query share.
+
+A query whose W(1) is large enough offers the right-hand columns of its pass over W(1)
+to the process's helper thread (_helper.pxi, _split.pxi); output j of Y(1) is still
+computed by one thread, in one order, so every query must give pynet's bits, whoever did
+which columns. These tests check that the split path really ran (``Core.query_helped``
+is not None), that the helper does take shares, and what a demanding user would check of
+a thread the library starts: that it sleeps when idle, survives a fork, and serves one
+call at a time when several threads query several networks.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+import pynet
+from helpers import bits, load_backend
+from test_kernel_builds import build, runnable_builds, with_build  # noqa: F401 (build is a fixture)
+from test_parity import made_data
+from test_split import helper_mode  # noqa: F401 (a fixture)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture
+def split_queries(monkeypatch):
+    """pynet_fast's network module with queries splitting whenever they can."""
+    load_backend("fast")
+    from pynet_fast import network
+
+    monkeypatch.setattr(network, "QUERY_SPLIT", 2)
+    return network
+
+
+def twins(n_in, hidden, n_out, bias=False, build=None):  # noqa: F811
+    pure = pynet.NeuralNetwork(n_in, hidden, n_out, 0.3, seed=n_in + hidden[0], bias=bias)
+    compiled = load_backend("fast").NeuralNetwork(n_in, hidden, n_out, 0.3, seed=n_in + hidden[0], bias=bias)
+    if bias:  # biases that are not all zero
+        inputs, targets = made_data(5, n_in, n_out, state=n_in)
+        pure.train_many(inputs, targets)
+        compiled.train_many(inputs, targets)
+    return pure, (with_build(compiled, build) if build else compiled)
+
+
+def large_enough(width):
+    """Inputs enough for a W(1) of ``width`` columns to be split (QUERY_SPLIT_WEIGHTS weights)."""
+    return (1 << 14) // width + 3
+
+
+@pytest.mark.parametrize("width", [32, 33, 39, 40, 41, 47, 55, 56, 57, 100])
+def test_each_split_width_queries_as_pynet(split_queries, build, width):  # noqa: F811
+    n_in = large_enough(width)
+    pure, compiled = twins(n_in, [width], 3, bias=True, build=build)
+    rows, _ = made_data(6, n_in, 3, state=width)
+    for row in rows:
+        assert bits(pure.query(row)) == bits(compiled.query(row))
+        assert compiled._core.query_helped is not None  # the split path ran
+        assert bits(pure.query(tuple(row))) == bits(compiled.query(tuple(row)))  # (the loaded path)
+        assert compiled._core.query_helped is not None
+
+
+def test_two_hidden_layers_split_the_first(split_queries, build):  # noqa: F811
+    pure, compiled = twins(700, [40, 17], 5, bias=True, build=build)
+    rows, _ = made_data(4, 700, 5, state=2)
+    for row in rows:
+        assert bits(pure.query(row)) == bits(compiled.query(row))
+        assert compiled._core.query_helped is not None
+
+
+def test_small_layers_and_one_thread_do_not_split(split_queries, monkeypatch):
+    pure, compiled = twins(64, [40], 10)  # 2,560 weights: not worth a second thread
+    row = made_data(1, 64, 10, state=1)[0][0]
+    assert bits(pure.query(row)) == bits(compiled.query(row))
+    assert compiled._core.query_helped is None
+    pure, compiled = twins(600, [31], 10)  # too narrow
+    row = made_data(1, 600, 10, state=1)[0][0]
+    assert bits(pure.query(row)) == bits(compiled.query(row))
+    assert compiled._core.query_helped is None
+    monkeypatch.setattr(split_queries, "QUERY_SPLIT", 1)
+    pure, compiled = twins(600, [40], 10)
+    assert bits(pure.query(row)) == bits(compiled.query(row))
+    assert compiled._core.query_helped is None
+
+
+def test_the_helper_takes_shares_of_queries_in_a_burst(split_queries):
+    if split_queries._cpus() < 2:
+        pytest.skip("one CPU: the helper may never get to run while a query waits")
+    pure, compiled = twins(784, [100], 10)
+    row = made_data(1, 784, 10, state=5)[0][0]
+    expected = bits(pure.query(row))
+    helped = 0
+    deadline = time.monotonic() + 10
+    while helped < 10 and time.monotonic() < deadline:
+        assert bits(compiled.query(row)) == expected
+        helped += compiled._core.query_helped is True
+    assert helped >= 10  # within ten seconds of back-to-back queries, on two CPUs
+
+
+def test_a_helper_that_never_helps_or_none_at_all_changes_no_bit(split_queries, helper_mode):  # noqa: F811
+    pure, compiled = twins(784, [100], 10)
+    rows, _ = made_data(3, 784, 10, state=6)
+    helper_mode(2)
+    for row in rows:
+        assert bits(pure.query(row)) == bits(compiled.query(row))
+        assert compiled._core.query_helped is False
+    helper_mode(1)
+    for row in rows:
+        assert bits(pure.query(row)) == bits(compiled.query(row))
+        assert compiled._core.query_helped is None
+
+
+def test_an_idle_helper_sleeps(split_queries):
+    # after a burst of work the helper spins for about 50 µs, then sleeps: a process whose
+    # networks are idle uses no CPU (a helper spinning for ever would use all of a core)
+    pure, compiled = twins(784, [100], 10)
+    inputs, targets = made_data(200, 784, 10, state=7)
+    for row in inputs[:50]:
+        compiled.query(row)
+    compiled.train_many(inputs, targets)
+    time.sleep(0.1)
+    started_cpu, started = time.process_time(), time.monotonic()
+    time.sleep(0.5)
+    used, elapsed = time.process_time() - started_cpu, time.monotonic() - started
+    assert used < 0.2 * elapsed, (used, elapsed)
+
+
+FORKED = r"""
+import os, sys, warnings
+sys.path.insert(0, sys.argv[1])
+warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork() with a thread running
+from helpers import bits, load_backend
+import pynet
+from test_parity import made_data
+from pynet_fast import network
+network.QUERY_SPLIT = network.TRAIN_THREADS = 2
+inputs, targets = made_data(80, 784, 10, state=8)
+pure = pynet.NeuralNetwork(784, [100], 10, 0.3, seed=1)
+compiled = load_backend("fast").NeuralNetwork(784, [100], 10, 0.3, seed=1)
+for net in (pure, compiled):
+    net.train_many(inputs, targets)
+for row in inputs[:20]:
+    assert bits(pure.query(row)) == bits(compiled.query(row))
+child = os.fork()
+if child == 0:  # the helper thread is not in this process: a call must not wait for it
+    try:
+        for net in (pure, compiled):
+            net.train_many(inputs, targets)
+        for row in inputs[:20]:
+            assert bits(pure.query(row)) == bits(compiled.query(row))
+            assert compiled._core.query_helped is not None
+        assert bits(pure.get_weights()) == bits(compiled.get_weights())
+        assert compiled._core.threads_used == 2
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        os._exit(1)
+    os._exit(0)
+_, status = os.waitpid(child, 0)
+assert status == 0, status
+for row in inputs[:20]:  # and the parent's helper still serves the parent
+    assert bits(pure.query(row)) == bits(compiled.query(row))
+    assert compiled._core.query_helped is not None
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+def test_a_forked_child_starts_a_helper_of_its_own(split_queries, tmp_path):
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED)
+    done = subprocess.run([sys.executable, str(script), HERE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ok"]
+
+
+def test_threads_querying_and_training_networks_at_once_each_get_pynet_bits(split_queries, monkeypatch):
+    # one call at a time has the helper; the others run on one thread, and all agree with pynet
+    monkeypatch.setattr(split_queries, "TRAIN_THREADS", 2)
+    pairs = [twins(784, [100], 10) for _ in range(3)]
+    inputs, targets = made_data(70, 784, 10, state=9)
+    failures = []
+
+    def work(pure, compiled):
+        try:
+            for _ in range(3):
+                for row in inputs[:15]:
+                    if bits(pure.query(row)) != bits(compiled.query(row)):
+                        failures.append("query")
+                if bits(pure.train_many(inputs, targets)) != bits(compiled.train_many(inputs, targets)):
+                    failures.append("train_many")
+        except Exception as error:  # pragma: no cover (reported below)
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=work, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+    for pure, compiled in pairs:
+        assert bits(pure.get_weights()) == bits(compiled.get_weights())
+
+
+def test_train_many_wakes_a_sleeping_helper(split_queries, monkeypatch):
+    if split_queries._cpus() < 2:
+        pytest.skip("one CPU: the helper may never get to run while a step waits")
+    monkeypatch.setattr(split_queries, "TRAIN_THREADS", 2)
+    inputs, targets = made_data(400, 784, 10, state=10)
+    helped = []
+    for attempt in range(5):
+        pure, compiled = twins(784, [100], 10)
+        compiled.query(inputs[0])  # the helper is started (by the first call that wants it)
+        time.sleep(0.05)  # and has long gone to sleep
+        assert bits(pure.train_many(inputs, targets)) == bits(compiled.train_many(inputs, targets))
+        assert compiled._core.threads_used == 2
+        helped.append(compiled._core.split_counts[0])
+        if helped[-1] > 0:
+            break
+    assert helped[-1] > 0, helped  # the steps the helper did, in each call
