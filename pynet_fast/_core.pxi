@@ -339,7 +339,7 @@ cdef class Core:
         self.pending, self.pending_rate = True, rate
         return loss
 
-    def query(self, const double[::1] x not None, int threads=1):
+    def query(self, const double[::1] x not None, int threads=1, long patience=PATIENCE):
         """``Y(L)`` as a list, for a loaded input (from :meth:`vector`); see :meth:`query_floats` for ``threads``."""
         cdef const Layout* net = &self.net
         cdef double* S
@@ -348,15 +348,17 @@ cdef class Core:
         self.flush()
         S = &self.S[0]
         memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
-        return self._forward_loaded(threads)
+        return self._forward_loaded(threads, patience)
 
-    def query_floats(self, values, int threads=1):
+    def query_floats(self, values, int threads=1, long patience=PATIENCE):
         """``Y(L)`` as a list for an input given as a list of plain numbers; None for any other input.
 
         Runs no Python code while it reads (_read_plain_floats), so the caller may hold the
         network's lock. With ``threads`` > 1, and W(1) at least SPLIT_COLUMNS columns wide
         and QUERY_SPLIT_WEIGHTS weights large, the pass over W(1) is split with the
-        helper thread (_split.pxi): the same bits.
+        helper thread (_split.pxi): the same bits. ``patience``: how many spins of waiting
+        for the helper count as a long wait (tests give 0, to reach the queries kept to one
+        thread after one).
         """
         cdef const Layout* net = &self.net
         cdef double* S
@@ -365,23 +367,23 @@ cdef class Core:
         S = &self.S[0]
         if not _read_plain_floats(values, S + net.y[0], net.n[0], &largest):
             return None
-        return self._forward_loaded(threads)
+        return self._forward_loaded(threads, patience)
 
-    cdef list _forward_loaded(self, int threads):
+    cdef list _forward_loaded(self, int threads, long patience):
         """(F1, F2) from the input in S's Y(0): Y(L) as a list."""
         cdef const Layout* net = &self.net
         cdef double* S = &self.S[0]
         cdef Handover* h = NULL
-        cdef bint helped
+        cdef int done
         cdef Py_ssize_t j
         self.query_helped = None
         if threads > 1 and net.n[1] >= SPLIT_COLUMNS and net.n[0] * net.n[1] >= QUERY_SPLIT_WEIGHTS:
             h = take_helper()
         if h != NULL:
             with nogil:
-                helped = query_split(net, &self.P[0], S, S + net.y[0], h)
+                done = query_split(net, &self.P[0], S, S + net.y[0], h, patience)
                 give_helper(h)
-            self.query_helped = helped
+            self.query_helped = None if done < 0 else done == 1
         else:
             with nogil:
                 forward(net, &self.P[0], S, S + net.y[0])

@@ -164,6 +164,8 @@ ctypedef struct Handover:
     long forks              # pynet_forks when the helper started
     Bed* bed                # where the helper sleeps
     double last_query       # when the last query on two threads started (split_now)
+    long queries_alone      # queries to keep to one thread, after one that waited long for the helper
+    long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
     # the share offered, written before it is posted and not changed until it is done:
     # update_then_forward_layer's or forward_columns's arguments
     int kind                # TRAIN_SHARE or QUERY_SHARE

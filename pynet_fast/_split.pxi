@@ -112,17 +112,26 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     return total
 
 
-cdef bint query_split(const Layout* net, const double* P, double* S, const double* x, Handover* h) noexcept nogil:
-    """forward, with the right-hand columns of W(1) offered to the helper h; True when the helper did them.
+cdef int query_split(const Layout* net, const double* P, double* S, const double* x, Handover* h,
+                     long patience) noexcept nogil:
+    """forward, with the right-hand columns of W(1) offered to the helper h. Returns 1 when the
+    helper did them, 0 when this thread did, -1 when none was offered (see below).
 
     Each output of Y(1) is computed by one thread, by forward_columns, so its bits are
-    forward_layer's; the layers above run on this thread once both shares are done.
+    forward_layer's; the layers above run on this thread once both shares are done. When
+    a query has waited ``patience`` spins or more for the helper (PATIENCE: over about
+    half a millisecond; it lost its core while it worked), the next 256 queries offer
+    it nothing, then 512 after the next such wait, and so on.
     """
     cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
     cdef double now = split_now()
     cdef long share
-    cdef bint helped = False
+    cdef int done = 0
     cdef int l
+    if h.queries_alone > 0:
+        h.queries_alone -= 1
+        forward(net, P, S, x)
+        return -1
     h.kind, h.W, h.stride, h.B = QUERY_SHARE, <double*>P + net.w[1] + s, n_out, P + net.b[1] + s
     h.y, h.o, h.n_in, h.n_out = x, S + net.y[1] + s, n_in, n_out - s
     share = offer(h)
@@ -133,8 +142,12 @@ cdef bint query_split(const Layout* net, const double* P, double* S, const doubl
     if taken_here(h, share):
         do_share(h)
     else:
-        wait_for_helper(h, share, PATIENCE)
-        helped = True
+        done = 1
+        if wait_for_helper(h, share, patience):
+            h.alone_next = min(max(256, 2 * h.alone_next), 1 << 20)
+            h.queries_alone = h.alone_next
+        else:
+            h.alone_next = 0
     for l in range(2, net.L + 1):
         forward_layer(P + net.w[l], P + net.b[l], S + net.y[l - 1], S + net.y[l], net.n[l - 1], net.n[l])
-    return helped
+    return done

@@ -222,3 +222,26 @@ def test_train_many_wakes_a_sleeping_helper(split_queries, monkeypatch):
         if helped[-1] > 0:
             break
     assert helped[-1] > 0, helped  # the steps the helper did, in each call
+
+
+def test_queries_kept_from_the_helper_after_a_long_wait(split_queries, helper_mode):  # noqa: F811
+    # patience 0: every wait for the helper counts as long, so after a query the helper
+    # did, the next 256 keep to one thread, and the one after offers its share again
+    if split_queries._cpus() < 2:
+        pytest.skip("one CPU: the helper may never get to run while a query waits")
+    helper_mode(0)  # a helper of this test's own, with no queries kept back yet
+    pure, compiled = twins(784, [100], 10)
+    core = compiled._core
+    row = made_data(1, 784, 10, state=11)[0][0]
+    expected = bits(pure.query(row))
+    deadline = time.monotonic() + 10
+    while core.query_helped is not True and time.monotonic() < deadline:
+        assert bits(core.query_floats(row, 2, 0)) == expected
+    assert core.query_helped is True
+    kept = []
+    for _ in range(256):
+        assert bits(core.query_floats(row, 2, 0)) == expected
+        kept.append(core.query_helped)
+    assert kept == [None] * 256
+    assert bits(core.query_floats(row, 2, 0)) == expected
+    assert core.query_helped is not None
