@@ -15,7 +15,7 @@ from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cython.view cimport array as cvarray
 from libc.math cimport INFINITY, NAN, ceil, cos, exp, fabs, floor, isfinite, log, sin
 from libc.stdint cimport uintptr_t
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy
 
 cdef extern from "Python.h":
     double float_value "PyFloat_AS_DOUBLE"(PyObject* obj) noexcept  # borrowed: no reference counting

@@ -20,6 +20,8 @@
 #
 # Included by _core.pxi, after the kernels.
 
+from libc.stdlib cimport calloc, free
+
 cdef extern from *:
     # Three counters hand the shares over, read and written atomically (GCC's and Clang's
     # builtins): posted (the calling thread offers share k), claimed (whichever thread
@@ -259,14 +261,15 @@ cdef Handover* take_helper() noexcept:
     if h != NULL and h.forks != forks_seen:  # started before a fork: its thread is not in this process
         h = the_helper = NULL  # (left as it is: the parent's thread may have held its mutex)
     if h == NULL:
-        h = <Handover*>PyMem_Malloc(sizeof(Handover))
+        # from the C library, not Python's allocator: the thread uses it for as long as the
+        # process lives, after the interpreter has finalized too
+        h = <Handover*>calloc(1, sizeof(Handover))
         if h == NULL:
             return NULL
-        memset(h, 0, sizeof(Handover))
         h.forks = forks_seen
         h.bed = bed_new()
         if h.bed == NULL or (helper_mode == 0 and not start_thread(helper_main, h)):
-            PyMem_Free(h)  # (a bed without its thread: too rare to be worth freeing it)
+            free(h)  # (a bed without its thread: too rare to be worth freeing it)
             return NULL
         the_helper = h
     if not split_claim(&h.owner, 0, 1):
