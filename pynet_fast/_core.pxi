@@ -292,8 +292,8 @@ cdef class Core:
         cdef double* S = self._next_sample()
         cdef double x_max, t_max
         self.loaded = False
-        if not (_read_plain_floats(inputs, S + net.y[0], net.n[0], &x_max)
-                and _read_plain_floats(targets, S + net.t, net.n[net.L], &t_max)):
+        if not (_read_plain_floats(inputs, S + net.y[0], net.n[0], &x_max, NULL)
+                and _read_plain_floats(targets, S + net.t, net.n[net.L], &t_max, NULL)):
             return None
         self.loaded = True
         return x_max, t_max
@@ -339,49 +339,72 @@ cdef class Core:
         self.pending, self.pending_rate = True, rate
         return loss
 
-    def query(self, const double[::1] x not None, int threads=1, long patience=PATIENCE):
+    def query(self, const double[::1] x not None, int threads=1, long patience=-1):
         """``Y(L)`` as a list, for a loaded input (from :meth:`vector`); see :meth:`query_floats` for ``threads``."""
         cdef const Layout* net = &self.net
         cdef double* S
+        cdef Handover* h
+        cdef long share = 0
         if x.shape[0] != net.n[0]:
             raise ValueError("the input does not fit this network")
         self.flush()
         S = &self.S[0]
         memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
-        return self._forward_loaded(threads, patience)
+        h = self._query_helper(threads)
+        if h != NULL:
+            share = offer_query(net, &self.P[0], S, h, net.n[0])
+        return self._finish_query(h, share, patience)
 
-    def query_floats(self, values, int threads=1, long patience=PATIENCE):
+    def query_floats(self, values, int threads=1, long patience=-1):
         """``Y(L)`` as a list for an input given as a list of plain numbers; None for any other input.
 
         Runs no Python code while it reads (_read_plain_floats), so the caller may hold the
         network's lock. With ``threads`` > 1, and W(1) at least SPLIT_COLUMNS columns wide
         and QUERY_SPLIT_WEIGHTS weights large, the pass over W(1) is split with the
-        helper thread (_split.pxi): the same bits. ``patience``: how many spins of waiting
-        for the helper count as a long wait (tests give 0, to reach the queries kept to one
-        thread after one).
+        helper thread (_split.pxi), which starts while the list is being read: the same
+        bits. ``patience``: how many spins of waiting for the helper count as a long wait
+        (PATIENCE unless a test says otherwise: 0, to reach the queries kept to one thread
+        after one).
         """
         cdef const Layout* net = &self.net
         cdef double* S
         cdef double largest
+        cdef Handover* h
+        cdef long share = 0
         self.flush()
         S = &self.S[0]
-        if not _read_plain_floats(values, S + net.y[0], net.n[0], &largest):
+        h = self._query_helper(threads)
+        if h != NULL:
+            share = offer_query(net, &self.P[0], S, h, 0)
+        if not _read_plain_floats(values, S + net.y[0], net.n[0], &largest, &h.ready if share else NULL):
+            if share:
+                with nogil:
+                    withdraw_query(h, share)
+            if h != NULL:
+                give_helper(h)
             return None
-        return self._forward_loaded(threads, patience)
+        return self._finish_query(h, share, patience)
 
-    cdef list _forward_loaded(self, int threads, long patience):
-        """(F1, F2) from the input in S's Y(0): Y(L) as a list."""
+    cdef Handover* _query_helper(self, int threads) noexcept:
+        """The helper for a query on ``threads`` threads, when it is worth it and to be had; else NULL."""
         cdef const Layout* net = &self.net
-        cdef double* S = &self.S[0]
-        cdef Handover* h = NULL
-        cdef int done
-        cdef Py_ssize_t j
         self.query_helped = None
         if threads > 1 and net.n[1] >= SPLIT_COLUMNS and net.n[0] * net.n[1] >= QUERY_SPLIT_WEIGHTS:
-            h = take_helper()
+            return take_helper()
+        return NULL
+
+    cdef list _finish_query(self, Handover* h, long share, long patience):
+        """(F1, F2) from the input in S's Y(0), on two threads when ``share`` was offered to h
+        (which this gives back): Y(L) as a list."""
+        cdef const Layout* net = &self.net
+        cdef double* S = &self.S[0]
+        cdef int done
+        cdef Py_ssize_t j
+        if patience < 0:
+            patience = query_patience
         if h != NULL:
             with nogil:
-                done = query_split(net, &self.P[0], S, S + net.y[0], h, patience)
+                done = finish_query(net, &self.P[0], S, h, share, patience)
                 give_helper(h)
             self.query_helped = None if done < 0 else done == 1
         else:

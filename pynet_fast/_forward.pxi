@@ -111,20 +111,31 @@ cdef void forward_columns(const double* W, Py_ssize_t stride, const double* B, c
     (A query on two threads gives each thread a run of the columns of W(1): the same
     sums, each added in row order, whoever computes them.)
     """
-    cdef Py_ssize_t i = 0, j
+    cdef Py_ssize_t j
     for j in range(n_out):
         o[j] = B[j]
-    while i + 8 <= n_in:
+    add_columns(W, stride, y, o, 0, n_in, n_out)
+    activate(o, n_out)
+
+
+cdef void add_columns(const double* W, Py_ssize_t stride, const double* y, double* o, Py_ssize_t first,
+                      Py_ssize_t stop, Py_ssize_t n_out) noexcept nogil:
+    """(F1) the terms of rows first ... stop - 1 added into o, rows eight (then four, then one) at a time.
+
+    However the rows are grouped, in one call or several, every o[j] gains its terms one
+    at a time in row order: the bits do not depend on the grouping.
+    """
+    cdef Py_ssize_t i = first
+    while i + 8 <= stop:
         add_rows_1x8(o, W + i * stride, stride, y + i, n_out)
         i += 8
-    while i + 4 <= n_in:
+    while i + 4 <= stop:
         add_rows_1x4(o, W + i * stride, W + (i + 1) * stride, W + (i + 2) * stride, W + (i + 3) * stride,
                      y + i, n_out)
         i += 4
-    while i < n_in:  # the last rows, one at a time
+    while i < stop:  # the last rows, one at a time
         add_rows_1x4_tail(o, W + i * stride, y[i], n_out)
         i += 1
-    activate(o, n_out)
 
 
 cdef inline void add_rows_1x4_tail(out_ptr o, in_ptr w, double y, Py_ssize_t n) noexcept nogil:

@@ -150,7 +150,7 @@ cdef enum:
     PATIENCE = SPINS + 1000  # a wait longer than the pauses and 1000 yields (about 0.5 ms) is long
     TRIAL = 64    # the helper must take half of the first TRIAL steps offered, or is let go
     TRAIN_SHARE = 1  # the share offered: update_then_forward_layer (train_many) ...
-    QUERY_SHARE = 2  # ... or forward_columns (a query)
+    QUERY_SHARE = 2  # ... or follow_columns (a query)
 
 cdef double BURST = 1e-4  # seconds: a query this soon after the last one wakes a sleeping helper
 
@@ -162,6 +162,8 @@ ctypedef struct Handover:
     char apart_too[120]
     long finished           # the last share the helper has done
     char apart_again[120]
+    long ready              # QUERY_SHARE: how many of the inputs are in (the calling thread reads them as the helper works)
+    char apart_from_ready[120]
     long owner              # 1 while a call has the helper
     long forks              # pynet_forks when the helper started
     Bed* bed                # where the helper sleeps
@@ -169,7 +171,7 @@ ctypedef struct Handover:
     long queries_alone      # queries to keep to one thread, after one that waited long for the helper
     long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
     # the share offered, written before it is posted and not changed until it is done:
-    # update_then_forward_layer's or forward_columns's arguments
+    # update_then_forward_layer's or follow_columns's arguments
     int kind                # TRAIN_SHARE or QUERY_SHARE
     double* W
     const double* B
@@ -187,7 +189,26 @@ cdef inline void do_share(Handover* h) noexcept nogil:
     if h.kind == TRAIN_SHARE:
         update_then_forward_layer(h.W, h.B, h.rate, h.y, h.d, h.x, h.o, h.n_in, h.n_out)
     else:
-        forward_columns(h.W, h.stride, h.B, h.y, h.o, h.n_in, h.n_out)
+        follow_columns(h)
+
+
+cdef void follow_columns(Handover* h) noexcept nogil:
+    """forward_columns for a query whose input the calling thread may still be reading: rows
+    are added, in order, as soon as h.ready says their inputs are in (add_columns: the
+    grouping of the rows does not change a bit)."""
+    cdef Py_ssize_t j, done = 0, ready
+    for j in range(h.n_out):
+        h.o[j] = h.B[j]
+    while done < h.n_in:
+        ready = split_load(&h.ready)
+        if ready < h.n_in:
+            ready = ready // 8 * 8  # whole trips of eight rows, but the last
+        if ready > done:
+            add_columns(h.W, h.stride, h.y, h.o, done, ready, h.n_out)
+            done = ready
+        else:
+            split_pause()
+    activate(h.o, h.n_out)
 
 
 cdef void* helper_main(void* arg) noexcept nogil:
@@ -286,6 +307,24 @@ def _set_helper_mode(int mode):
     Takes effect for the next helper started (``_forget_helper`` makes the next call start one)."""
     global helper_mode
     helper_mode = mode
+
+
+cdef long query_patience = PATIENCE  # spins of waiting for the helper that make a query's wait long
+
+
+def _set_query_patience(long patience):
+    """For tests: the ``patience`` of queries that give none (a huge value: no query is ever
+    kept to one thread; negative: PATIENCE again); ``_reset_helper`` forgets the queries
+    kept back already."""
+    global query_patience
+    query_patience = patience if patience >= 0 else PATIENCE
+
+
+def _reset_helper():
+    """For tests: no query kept to one thread after a long wait, from now on."""
+    if the_helper != NULL and split_claim(&the_helper.owner, 0, 1):
+        the_helper.queries_alone = the_helper.alone_next = 0
+        give_helper(the_helper)
 
 
 def _forget_helper():

@@ -116,9 +116,12 @@ cdef enum:
     AHEAD = 64  # items: eight cache lines of pointers
 
 
-cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, double* largest) noexcept:
+cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, double* largest,
+                             long* ready) noexcept:
     """Copy a list of exactly ``length`` finite numbers into out, and their largest magnitude
-    into largest; False for anything else, with out partly written.
+    into largest; False for anything else, with out partly written. Unless ``ready`` is
+    NULL, the count of values in so far is stored there every 64 values (for a helper
+    thread that follows the input: _split.pxi).
 
     Only the numbers whose reading cannot run Python code are taken: float itself, the
     subclass of float already found to convert by its stored value (numpy.float64, see
@@ -141,6 +144,8 @@ cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, doub
         if not isfinite(v):
             return False
         out[i] = v
+        if ready != NULL and i % 64 == 63:
+            split_store(ready, i + 1)
         a = fabs(v)
         if a > m:
             m = a

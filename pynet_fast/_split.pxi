@@ -22,7 +22,9 @@
 # other thing both threads write, is split at s, a multiple of eight doubles from a
 # 64-byte boundary.
 #
-# A query only reads W(1): each thread reads its columns of the rows in place.
+# A query only reads W(1): each thread reads its columns of the rows in place. The helper
+# starts on its columns while the calling thread is still reading the input list, row by
+# row as the values come in (follow_columns).
 #
 # Included by _core.pxi, after _helper.pxi.
 
@@ -112,33 +114,59 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     return total
 
 
-cdef int query_split(const Layout* net, const double* P, double* S, const double* x, Handover* h,
-                     long patience) noexcept nogil:
-    """forward, with the right-hand columns of W(1) offered to the helper h. Returns 1 when the
-    helper did them, 0 when this thread did, -1 when none was offered (see below).
+cdef long offer_query(const Layout* net, const double* P, double* S, Handover* h, Py_ssize_t ready) noexcept nogil:
+    """Offer the helper h the right-hand columns of W(1) for the query whose input is (being)
+    written into S's Y(0), ``ready`` of its values already in; the share's number for
+    finish_query, or 0 when none is offered (see there).
 
-    Each output of Y(1) is computed by one thread, by forward_columns, so its bits are
-    forward_layer's; the layers above run on this thread once both shares are done. When
-    a query has waited ``patience`` spins or more for the helper (PATIENCE: over about
-    half a millisecond; it lost its core while it worked), the next 256 queries offer
-    it nothing, then 512 after the next such wait, and so on.
+    The helper follows the input as it comes (follow_columns): the calling thread publishes
+    how many values are in (h.ready) while it reads the list, so the helper's pass over its
+    columns starts with the list's first values, not after its last.
     """
-    cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
+    cdef Py_ssize_t n_out = net.n[1], s = left_columns(net.n[1])
     cdef double now = split_now()
     cdef long share
-    cdef int done = 0
-    cdef int l
     if h.queries_alone > 0:
         h.queries_alone -= 1
-        forward(net, P, S, x)
-        return -1
+        return 0
     h.kind, h.W, h.stride, h.B = QUERY_SHARE, <double*>P + net.w[1] + s, n_out, P + net.b[1] + s
-    h.y, h.o, h.n_in, h.n_out = x, S + net.y[1] + s, n_in, n_out - s
+    h.y, h.o, h.n_in, h.n_out = S + net.y[0], S + net.y[1] + s, net.n[0], n_out - s
+    split_store(&h.ready, ready)
     share = offer(h)
     if now - h.last_query < BURST:  # queries in a burst: the helper should be up
         wake(h)
     h.last_query = now
-    forward_columns(P + net.w[1], n_out, P + net.b[1], x, S + net.y[1], n_in, s)
+    return share
+
+
+cdef void withdraw_query(Handover* h, long share) noexcept nogil:
+    """The input could not be read: the share is done by no one, or by the helper on what is
+    there (and thrown away); either way it is over when this returns."""
+    split_store(&h.ready, h.n_in)
+    if not taken_here(h, share):
+        wait_for_helper(h, share, PATIENCE)
+
+
+cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h, long share,
+                      long patience) noexcept nogil:
+    """forward, once the input is all in S's Y(0), with the right-hand columns of W(1) offered
+    as ``share`` (offer_query). Returns 1 when the helper did them, 0 when this thread did,
+    -1 when none was offered.
+
+    Each output of Y(1) is computed by one thread, with the sums of forward_columns, so its
+    bits are forward_layer's; the layers above run on this thread once both shares are
+    done. When a query has waited ``patience`` spins or more for the helper (PATIENCE:
+    over about half a millisecond; it lost its core while it worked), the next 256
+    queries offer it nothing, then 512 after the next such wait, and so on.
+    """
+    cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
+    cdef int done = 0
+    cdef int l
+    if share == 0:
+        forward(net, P, S, S + net.y[0])
+        return -1
+    split_store(&h.ready, n_in)
+    forward_columns(P + net.w[1], n_out, P + net.b[1], S + net.y[0], S + net.y[1], n_in, s)
     if taken_here(h, share):
         do_share(h)
     else:
