@@ -4,8 +4,8 @@
 # compiler directives are in those files; _core.pyx describes what is here. Included
 # from here: _input.pxi (what compiled code reads as it is, the one-pass copy and
 # measure of many rows), _forward.pxi and _train.pxi (the kernels), _helper.pxi (the helper
-# thread) and _split.pxi (train_many and query on two threads), _augment.pxi (the training jitter); here: the CPU checks, the layout,
-# and Core.
+# thread) and _split.pxi (train_many and query on two threads), _augment.pxi (the training
+# jitter); here: the CPU checks, the layout, and Core.
 
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE

@@ -76,7 +76,8 @@ cdef extern from *:
         pthread_mutex_unlock(&b->mutex);
     }
     static int pynet_parked(pynet_bed* b) {
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);  /* after the post: the helper's check of it and this one cannot both miss */
+        /* after the post: the helper's check of it and this one cannot both miss */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         return __atomic_load_n(&b->parked, __ATOMIC_SEQ_CST);
     }
     static void pynet_wake(pynet_bed* b) {
@@ -162,7 +163,7 @@ ctypedef struct Handover:
     char apart_too[120]
     long finished           # the last share the helper has done
     char apart_again[120]
-    long ready              # QUERY_SHARE: how many of the inputs are in (the calling thread reads them as the helper works)
+    long ready              # QUERY_SHARE: how many inputs are in (the calling thread may still be reading)
     char apart_from_ready[120]
     long owner              # 1 while a call has the helper
     long forks              # pynet_forks when the helper started
