@@ -67,7 +67,8 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     helper has not taken it. When it has had to wait ``patience`` spins or more for the
     helper (PATIENCE: over about half a millisecond, the operating system gave the
     helper's core to something else while it worked), it offers no step for a while,
-    first 256 steps and twice as many after each such wait.
+    first 256 steps and twice as many after each such wait, then wakes the helper (asleep
+    by then) with the next step it offers.
     """
     cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1]
     cdef double total = 0.0
@@ -86,8 +87,8 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
             if k >= alone_until:
                 share = offer(h)
                 offered += 1
-                if offered == 1:  # a sleeping helper wakes to the first step posted (and takes later ones)
-                    wake(h)
+                if k == alone_until:  # the first step offered, or the first after a pause:
+                    wake(h)           # a sleeping helper wakes to it (and takes later ones)
             update_then_forward_layer(left, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
                                       S_next + net.y[1], n_in, s)
             if k < alone_until or taken_here(h, share):
