@@ -145,6 +145,7 @@ cdef class Core:
     cdef readonly object query_helped  # the last query on two threads: whether the helper did its share; else None
     cdef int split_rest      # train_rows calls to keep to one thread, after one the helper did not help
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
+    cdef readonly Py_ssize_t split_at  # the columns of W(1) the calling thread had at the end of the last one
 
     def __cinit__(self, tuple layer_sizes):
         cdef int L = len(layer_sizes) - 1, l
@@ -526,23 +527,25 @@ cdef class Core:
         """train_rows on two threads (_split.pxi): the sum of the losses; None, with nothing done,
         when the helper thread is not to be had."""
         cdef const Layout* net = &self.net
-        cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
-        cdef double[::1] panels = _block(_aligned(n_in * s) + n_in * (n_out - s))
+        cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s
+        cdef double[::1] panels = _block(n_in * n_out + ALIGN)  # room for any split
         cdef double* left = &panels[0]
-        cdef double* right = left + _aligned(n_in * s)
         cdef double total = 0.0
         cdef long counts[2]
         cdef Handover* h = take_helper()
         if h == NULL:
             return None
+        # where the helper's speed, as the last call measured it, puts the split
+        s = balanced_split(n_out, h.slower) if h.slower > 0 else left_columns(n_out)
         with nogil:
-            to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
+            to_panels(&self.P[net.w[1]], left, left + aligned_at(n_in * s), n_in, n_out, s)
             total = train_rows_split(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
                                      &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, h, patience,
-                                     left, right, s, counts)
-            from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
+                                     left, &s, counts)
+            from_panels(&self.P[net.w[1]], left, left + aligned_at(n_in * s), n_in, n_out, s)
             give_helper(h)
         self.split_counts = (counts[0], counts[1])
+        self.split_at = s
         if 2 * counts[0] < X.shape[0] - 1:  # the cores were busy: the next calls keep to one thread
             self.split_rest = max(1, self.split_backoff)
             self.split_backoff = min(2 * self.split_rest, 64)

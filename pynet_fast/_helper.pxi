@@ -49,6 +49,17 @@ cdef extern from *:
     #endif
     }
     static inline void pynet_yield(void) { sched_yield(); }
+    /* A clock for timing a share on the thread that does it (only ratios of such times are
+       used): the time-stamp counter where there is one, else the monotonic clock. */
+    static inline double pynet_ticks(void) {
+    #if defined(__x86_64__) || defined(__i386__)
+        return (double)__builtin_ia32_rdtsc();
+    #else
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return 1e9 * t.tv_sec + t.tv_nsec;
+    #endif
+    }
     static inline double pynet_now(void) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -115,6 +126,7 @@ cdef extern from *:
     static inline void pynet_pause(void) {}
     static inline void pynet_yield(void) {}
     static inline double pynet_now(void) { return 0.0; }
+    static inline double pynet_ticks(void) { return 0.0; }
     typedef struct { int parked; } pynet_bed;
     static pynet_bed* pynet_bed_new(void) { return NULL; }
     static void pynet_park(pynet_bed* b, long* posted, long seen) {}
@@ -132,6 +144,7 @@ cdef extern from *:
     void split_pause "pynet_pause"() noexcept nogil
     void split_yield "pynet_yield"() noexcept nogil
     double split_now "pynet_now"() noexcept nogil
+    double split_ticks "pynet_ticks"() noexcept nogil
     ctypedef struct Bed "pynet_bed":
         pass
     Bed* bed_new "pynet_bed_new"() noexcept nogil
@@ -162,7 +175,8 @@ ctypedef struct Handover:
     long claimed            # the last share a thread has taken
     char apart_too[120]
     long finished           # the last share the helper has done
-    char apart_again[120]
+    double took             # ... and how long it took (split_ticks)
+    char apart_again[112]
     long ready              # QUERY_SHARE: how many inputs are in (the calling thread may still be reading)
     char apart_from_ready[120]
     long owner              # 1 while a call has the helper
@@ -171,6 +185,9 @@ ctypedef struct Handover:
     double last_query       # when the last query on two threads started (split_now)
     long queries_alone      # queries to keep to one thread, after one that waited long for the helper
     long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
+    double slower           # train_many: the helper's time per column of W(1) over the calling
+                            # thread's, when last measured (0: not yet; balanced_split)
+    bint slow               # tests: the helper idles after each share three times as long as it worked
     # the share offered, written before it is posted and not changed until it is done:
     # update_then_forward_layer's or follow_columns's arguments
     int kind                # TRAIN_SHARE or QUERY_SHARE
@@ -219,6 +236,7 @@ cdef void* helper_main(void* arg) noexcept nogil:
     """
     cdef Handover* h = <Handover*>arg
     cdef long seen = split_load(&h.posted), posted, spins = 0
+    cdef double began
     while True:
         posted = split_load(&h.posted)
         while posted == seen:
@@ -231,7 +249,13 @@ cdef void* helper_main(void* arg) noexcept nogil:
         spins = 0
         seen = posted
         if split_claim(&h.claimed, posted - 1, posted):
+            began = split_ticks()
             do_share(h)
+            h.took = split_ticks() - began
+            if h.slow:  # (tests)
+                while split_ticks() - began < 4 * h.took:
+                    split_pause()
+                h.took = split_ticks() - began
             split_store(&h.finished, posted)
     return NULL
 
@@ -270,7 +294,8 @@ cdef inline void wake(Handover* h) noexcept nogil:
 # ---------------------------------------------------------------------------------
 
 cdef Handover* the_helper = NULL
-cdef int helper_mode = 0  # 0: a thread; 1: no thread to be had; 2: a thread that never helps (tests)
+cdef int helper_mode = 0  # 0: a thread; tests: 1, no thread to be had; 2, a thread that never
+                          # helps; 3, a thread that helps at a quarter of its speed
 
 
 cdef Handover* take_helper() noexcept:
@@ -288,9 +313,9 @@ cdef Handover* take_helper() noexcept:
         h = <Handover*>calloc(1, sizeof(Handover))
         if h == NULL:
             return NULL
-        h.forks = forks_seen
+        h.forks, h.slow = forks_seen, helper_mode == 3
         h.bed = bed_new()
-        if h.bed == NULL or (helper_mode == 0 and not start_thread(helper_main, h)):
+        if h.bed == NULL or (helper_mode != 2 and not start_thread(helper_main, h)):
             free(h)  # (a bed without its thread: too rare to be worth freeing it)
             return NULL
         the_helper = h
@@ -304,7 +329,9 @@ cdef inline void give_helper(Handover* h) noexcept nogil:
 
 
 def _set_helper_mode(int mode):
-    """For tests: 0, a helper thread; 1, no thread to be had; 2, a thread that never helps.
+    """For tests: 0, a helper thread; 1, no thread to be had; 2, a thread that never helps; 3, a
+    thread that idles after each share three times as long as the share took (a quarter
+    of its speed).
     Takes effect for the next helper started (``_forget_helper`` makes the next call start one)."""
     global helper_mode
     helper_mode = mode

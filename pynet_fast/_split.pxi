@@ -28,6 +28,11 @@
 #
 # Included by _core.pxi, after _helper.pxi.
 
+cdef Py_ssize_t BALANCE = 64  # steps the helper did, timed, between two looks at the split point
+cdef double OUTLIER = 8.0     # a step where one share took this many times the other is not timed
+cdef double MOVE = 0.9        # the split moves only if the slower share would then take this at most
+
+
 cdef void to_panels(const double* W, double* left, double* right, Py_ssize_t n_in, Py_ssize_t n_out,
                     Py_ssize_t s) noexcept nogil:
     """Columns [0, s) of the n_in x n_out matrix W into left (n_in x s), the rest into right."""
@@ -55,11 +60,12 @@ cdef Py_ssize_t left_columns(Py_ssize_t n_out) noexcept nogil:
 
 cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_next, const double* X,
                              Py_ssize_t xs, const double* T, Py_ssize_t ts, Py_ssize_t count, double rate,
-                             bint exact, bint bias, Handover* h, long patience, double* left, double* right,
-                             Py_ssize_t s, long* counts) noexcept nogil:
-    """train_rows, with W(1) in the panels left (columns [0, s)) and right, and the right
-    panel's share of each fused pass offered to the helper h; counts gets the steps the
-    helper did, and those of them the calling thread waited long for.
+                             bint exact, bint bias, Handover* h, long patience, double* left,
+                             Py_ssize_t* split, long* counts) noexcept nogil:
+    """train_rows, with W(1) in panels from ``left`` (to_panels, split at ``split[0]``) and the
+    right panel's share of each fused pass offered to the helper h; counts gets the steps the
+    helper did, and those of them the calling thread waited long for; split[0] the split
+    point at the end (balanced_split).
 
     The steps are train_rows's, in its order; see that function. W(1) in P is only read
     for the first sample's forward pass, before any update, when it equals the panels.
@@ -69,12 +75,18 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     helper's core to something else while it worked), it offers no step for a while,
     first 256 steps and twice as many after each such wait, then wakes the helper (asleep
     by then) with the next step it offers.
+
+    Every BALANCE steps the helper did, the two threads' times for their shares move the
+    split point to where they would take the same time (balanced_split), when that is
+    worth moving the panels: between two steps, when neither thread is in them.
     """
-    cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1]
-    cdef double total = 0.0
+    cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1], s = split[0], moved
+    cdef double* right = left + aligned_at(n_in * s)
+    cdef double total = 0.0, began, mine = 0.0, mine_now = 0.0, theirs = 0.0
     cdef double* swap
-    cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0
+    cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0, timed = 0
     cdef long share = 0
+    cdef bint rouse = True
     forward(net, P, S, X)
     h.kind, h.W, h.B, h.rate, h.n_in, h.n_out = TRAIN_SHARE, right, P + net.b[1] + s, rate, n_in, n_out - s
     for k in range(count):
@@ -87,10 +99,13 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
             if k >= alone_until:
                 share = offer(h)
                 offered += 1
-                if k == alone_until:  # the first step offered, or the first after a pause:
-                    wake(h)           # a sleeping helper wakes to it (and takes later ones)
+                if rouse:  # the first step offered, or the first after a pause: a sleeping
+                    wake(h)  # helper wakes to it (and takes later ones)
+                    rouse = False
+            began = split_ticks()
             update_then_forward_layer(left, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
                                       S_next + net.y[1], n_in, s)
+            mine_now = split_ticks() - began
             if k < alone_until or taken_here(h, share):
                 do_share(h)
             else:
@@ -99,6 +114,20 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
                     long_waits += 1
                     alone_until = k + alone_for
                     alone_for = min(2 * alone_for, 1 << 20)
+                    rouse = True
+                elif h.took < OUTLIER * mine_now and mine_now < OUTLIER * h.took:
+                    mine, theirs, timed = mine + mine_now, theirs + h.took, timed + 1
+                    if timed == BALANCE:  # both threads are out of the panels: they may move
+                        h.slower = (theirs / (n_out - s)) / (mine / s)
+                        moved = balanced_split(n_out, h.slower)
+                        if split_time(moved, n_out, h.slower) < MOVE * split_time(s, n_out, h.slower):
+                            from_panels(P + net.w[1], left, right, n_in, n_out, s)
+                            s = moved
+                            right = left + aligned_at(n_in * s)
+                            to_panels(P + net.w[1], left, right, n_in, n_out, s)
+                            h.W, h.B, h.n_out = right, P + net.b[1] + s, n_out - s
+                            rouse = True  # (the helper may have gone to sleep meanwhile)
+                        mine, theirs, timed = 0.0, 0.0, 0
             if offered == TRIAL and 2 * helped < offered and alone_until < count:
                 # the helper took fewer than half of the first steps offered: other work
                 # holds the cores, and the helper only competes with it; let it go
@@ -112,7 +141,34 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
             add_outer(right, rate, X + k * xs, S + net.d[1] + s, n_in, n_out - s)
             update_weights_above(net, P, S, rate)
     counts[0], counts[1] = helped, long_waits
+    split[0] = s
     return total
+
+
+cdef Py_ssize_t balanced_split(Py_ssize_t n_out, double slower) noexcept nogil:
+    """Where to split W(1)'s n_out columns between this thread (columns [0, s)) and the helper
+    (the rest), whose time per column is ``slower`` times this thread's: the split, in
+    whole cache lines and leaving the helper a column at least, at which the slower share
+    takes least time (split_time).
+
+    The helper's core is sometimes slower than this thread's (another program, or another
+    machine's, runs beside it), sometimes not; a fixed split waits for the slower one.
+    """
+    cdef Py_ssize_t best = ALIGN, t = ALIGN
+    while t < n_out:
+        if split_time(t, n_out, slower) < split_time(best, n_out, slower):
+            best = t
+        t += ALIGN
+    return best
+
+
+cdef inline double split_time(Py_ssize_t s, Py_ssize_t n_out, double slower) noexcept nogil:
+    """The time of a step's split pass, in this thread's time for one column."""
+    return max(<double>s, (n_out - s) * slower)
+
+
+cdef inline Py_ssize_t aligned_at(Py_ssize_t offset) noexcept nogil:
+    return (offset + ALIGN - 1) // ALIGN * ALIGN
 
 
 cdef long offer_query(const Layout* net, const double* P, double* S, Handover* h, Py_ssize_t ready) noexcept nogil:
