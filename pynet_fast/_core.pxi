@@ -145,7 +145,7 @@ cdef class Core:
     cdef readonly object query_helped  # the last query on two threads: whether the helper did its share; else None
     cdef int split_rest      # train_rows calls to keep to one thread, after one the helper did not help
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
-    cdef readonly Py_ssize_t split_at  # the columns of W(1) the calling thread had at the end of the last one
+    cdef readonly Py_ssize_t split_at  # the last train_rows on two threads: its split of W(1) at the end
 
     def __cinit__(self, tuple layer_sizes):
         cdef int L = len(layer_sizes) - 1, l
