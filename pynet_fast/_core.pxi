@@ -145,7 +145,7 @@ cdef class Core:
     cdef readonly object query_helped  # the last query on two threads: whether the helper did its share; else None
     cdef int split_rest      # train_rows calls to keep to one thread, after one the helper did not help
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
-    cdef readonly Py_ssize_t split_at  # the last train_rows on two threads: its split of W(1) at the end
+    cdef QuerySplit query_split  # queries on two threads: their split of W(1), and its balance
 
     def __cinit__(self, tuple layer_sizes):
         cdef int L = len(layer_sizes) - 1, l
@@ -353,7 +353,7 @@ cdef class Core:
         memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
         h = self._query_helper(threads)
         if h != NULL:
-            share = offer_query(net, &self.P[0], S, h, net.n[0])
+            share = offer_query(net, &self.P[0], S, h, net.n[0], &self.query_split)
         return self._finish_query(h, share, patience)
 
     def query_floats(self, values, int threads=1, long patience=-1):
@@ -376,7 +376,7 @@ cdef class Core:
         S = &self.S[0]
         h = self._query_helper(threads)
         if h != NULL:
-            share = offer_query(net, &self.P[0], S, h, 0)
+            share = offer_query(net, &self.P[0], S, h, 0, &self.query_split)
         if not _read_plain_floats(values, S + net.y[0], net.n[0], &largest, &h.ready if share else NULL):
             if share:
                 with nogil:
@@ -405,7 +405,7 @@ cdef class Core:
             patience = query_patience
         if h != NULL:
             with nogil:
-                done = finish_query(net, &self.P[0], S, h, share, patience)
+                done = finish_query(net, &self.P[0], S, h, share, patience, &self.query_split)
                 give_helper(h)
             self.query_helped = None if done < 0 else done == 1
         else:
@@ -518,6 +518,11 @@ cdef class Core:
         return total / count
 
     @property
+    def query_columns(self):
+        """The columns of W(1) a query on two threads leaves to the calling thread (0: none yet)."""
+        return self.query_split.at
+
+    @property
     def threads_used(self):
         """How many threads the last train_rows ran on."""
         return 1 if self.split_counts is None else 2
@@ -527,25 +532,23 @@ cdef class Core:
         """train_rows on two threads (_split.pxi): the sum of the losses; None, with nothing done,
         when the helper thread is not to be had."""
         cdef const Layout* net = &self.net
-        cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s
-        cdef double[::1] panels = _block(n_in * n_out + ALIGN)  # room for any split
+        cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
+        cdef double[::1] panels = _block(_aligned(n_in * s) + n_in * (n_out - s))
         cdef double* left = &panels[0]
+        cdef double* right = left + _aligned(n_in * s)
         cdef double total = 0.0
         cdef long counts[2]
         cdef Handover* h = take_helper()
         if h == NULL:
             return None
-        # where the helper's speed, as the last call measured it, puts the split
-        s = balanced_split(n_out, h.slower) if h.slower > 0 else left_columns(n_out)
         with nogil:
-            to_panels(&self.P[net.w[1]], left, left + aligned_at(n_in * s), n_in, n_out, s)
+            to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
             total = train_rows_split(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
                                      &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, h, patience,
-                                     left, &s, counts)
-            from_panels(&self.P[net.w[1]], left, left + aligned_at(n_in * s), n_in, n_out, s)
+                                     left, right, s, counts)
+            from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
             give_helper(h)
         self.split_counts = (counts[0], counts[1])
-        self.split_at = s
         if 2 * counts[0] < X.shape[0] - 1:  # the cores were busy: the next calls keep to one thread
             self.split_rest = max(1, self.split_backoff)
             self.split_backoff = min(2 * self.split_rest, 64)

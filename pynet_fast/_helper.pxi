@@ -49,17 +49,6 @@ cdef extern from *:
     #endif
     }
     static inline void pynet_yield(void) { sched_yield(); }
-    /* A clock for timing a share on the thread that does it (only ratios of such times are
-       used): the time-stamp counter where there is one, else the monotonic clock. */
-    static inline double pynet_ticks(void) {
-    #if defined(__x86_64__) || defined(__i386__)
-        return (double)__builtin_ia32_rdtsc();
-    #else
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return 1e9 * t.tv_sec + t.tv_nsec;
-    #endif
-    }
     static inline double pynet_now(void) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -126,7 +115,6 @@ cdef extern from *:
     static inline void pynet_pause(void) {}
     static inline void pynet_yield(void) {}
     static inline double pynet_now(void) { return 0.0; }
-    static inline double pynet_ticks(void) { return 0.0; }
     typedef struct { int parked; } pynet_bed;
     static pynet_bed* pynet_bed_new(void) { return NULL; }
     static void pynet_park(pynet_bed* b, long* posted, long seen) {}
@@ -144,7 +132,6 @@ cdef extern from *:
     void split_pause "pynet_pause"() noexcept nogil
     void split_yield "pynet_yield"() noexcept nogil
     double split_now "pynet_now"() noexcept nogil
-    double split_ticks "pynet_ticks"() noexcept nogil
     ctypedef struct Bed "pynet_bed":
         pass
     Bed* bed_new "pynet_bed_new"() noexcept nogil
@@ -175,7 +162,7 @@ ctypedef struct Handover:
     long claimed            # the last share a thread has taken
     char apart_too[120]
     long finished           # the last share the helper has done
-    double took             # ... and how long it took (split_ticks)
+    double ended            # ... and, for a query's share, when it ended (split_now)
     char apart_again[112]
     long ready              # QUERY_SHARE: how many inputs are in (the calling thread may still be reading)
     char apart_from_ready[120]
@@ -185,8 +172,6 @@ ctypedef struct Handover:
     double last_query       # when the last query on two threads started (split_now)
     long queries_alone      # queries to keep to one thread, after one that waited long for the helper
     long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
-    double slower           # train_many: the helper's time per column of W(1) over the calling
-                            # thread's, when last measured (0: not yet; balanced_split)
     bint slow               # tests: the helper idles after each share three times as long as it worked
     # the share offered, written before it is posted and not changed until it is done:
     # update_then_forward_layer's or follow_columns's arguments
@@ -236,7 +221,7 @@ cdef void* helper_main(void* arg) noexcept nogil:
     """
     cdef Handover* h = <Handover*>arg
     cdef long seen = split_load(&h.posted), posted, spins = 0
-    cdef double began
+    cdef double began, took
     while True:
         posted = split_load(&h.posted)
         while posted == seen:
@@ -249,13 +234,14 @@ cdef void* helper_main(void* arg) noexcept nogil:
         spins = 0
         seen = posted
         if split_claim(&h.claimed, posted - 1, posted):
-            began = split_ticks()
+            began = split_now()
             do_share(h)
-            h.took = split_ticks() - began
             if h.slow:  # (tests)
-                while split_ticks() - began < 4 * h.took:
+                took = split_now() - began
+                while split_now() - began < 4 * took:
                     split_pause()
-                h.took = split_ticks() - began
+            if h.kind == QUERY_SHARE:
+                h.ended = split_now()
             split_store(&h.finished, posted)
     return NULL
 

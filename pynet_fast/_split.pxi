@@ -28,11 +28,6 @@
 #
 # Included by _core.pxi, after _helper.pxi.
 
-cdef Py_ssize_t BALANCE = 64  # steps the helper did, timed, between two looks at the split point
-cdef double OUTLIER = 8.0     # a step where one share took this many times the other is not timed
-cdef double MOVE = 0.9        # the split moves only if the slower share would then take this at most
-
-
 cdef void to_panels(const double* W, double* left, double* right, Py_ssize_t n_in, Py_ssize_t n_out,
                     Py_ssize_t s) noexcept nogil:
     """Columns [0, s) of the n_in x n_out matrix W into left (n_in x s), the rest into right."""
@@ -60,12 +55,11 @@ cdef Py_ssize_t left_columns(Py_ssize_t n_out) noexcept nogil:
 
 cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_next, const double* X,
                              Py_ssize_t xs, const double* T, Py_ssize_t ts, Py_ssize_t count, double rate,
-                             bint exact, bint bias, Handover* h, long patience, double* left,
-                             Py_ssize_t* split, long* counts) noexcept nogil:
-    """train_rows, with W(1) in panels from ``left`` (to_panels, split at ``split[0]``) and the
-    right panel's share of each fused pass offered to the helper h; counts gets the steps the
-    helper did, and those of them the calling thread waited long for; split[0] the split
-    point at the end (balanced_split).
+                             bint exact, bint bias, Handover* h, long patience, double* left, double* right,
+                             Py_ssize_t s, long* counts) noexcept nogil:
+    """train_rows, with W(1) in the panels left (columns [0, s)) and right, and the right
+    panel's share of each fused pass offered to the helper h; counts gets the steps the
+    helper did, and those of them the calling thread waited long for.
 
     The steps are train_rows's, in its order; see that function. W(1) in P is only read
     for the first sample's forward pass, before any update, when it equals the panels.
@@ -75,18 +69,12 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     helper's core to something else while it worked), it offers no step for a while,
     first 256 steps and twice as many after each such wait, then wakes the helper (asleep
     by then) with the next step it offers.
-
-    Every BALANCE steps the helper did, the two threads' times for their shares move the
-    split point to where they would take the same time (balanced_split), when that is
-    worth moving the panels: between two steps, when neither thread is in them.
     """
-    cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1], s = split[0], moved
-    cdef double* right = left + aligned_at(n_in * s)
-    cdef double total = 0.0, began, mine = 0.0, mine_now = 0.0, theirs = 0.0
+    cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1]
+    cdef double total = 0.0
     cdef double* swap
-    cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0, timed = 0
+    cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0
     cdef long share = 0
-    cdef bint rouse = True
     forward(net, P, S, X)
     h.kind, h.W, h.B, h.rate, h.n_in, h.n_out = TRAIN_SHARE, right, P + net.b[1] + s, rate, n_in, n_out - s
     for k in range(count):
@@ -99,13 +87,10 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
             if k >= alone_until:
                 share = offer(h)
                 offered += 1
-                if rouse:  # the first step offered, or the first after a pause: a sleeping
-                    wake(h)  # helper wakes to it (and takes later ones)
-                    rouse = False
-            began = split_ticks()
+                if k == alone_until:  # the first step offered, or the first after a pause:
+                    wake(h)           # a sleeping helper wakes to it (and takes later ones)
             update_then_forward_layer(left, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
                                       S_next + net.y[1], n_in, s)
-            mine_now = split_ticks() - began
             if k < alone_until or taken_here(h, share):
                 do_share(h)
             else:
@@ -114,20 +99,6 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
                     long_waits += 1
                     alone_until = k + alone_for
                     alone_for = min(2 * alone_for, 1 << 20)
-                    rouse = True
-                elif h.took < OUTLIER * mine_now and mine_now < OUTLIER * h.took:
-                    mine, theirs, timed = mine + mine_now, theirs + h.took, timed + 1
-                    if timed == BALANCE:  # both threads are out of the panels: they may move
-                        h.slower = (theirs / (n_out - s)) / (mine / s)
-                        moved = balanced_split(n_out, h.slower)
-                        if split_time(moved, n_out, h.slower) < MOVE * split_time(s, n_out, h.slower):
-                            from_panels(P + net.w[1], left, right, n_in, n_out, s)
-                            s = moved
-                            right = left + aligned_at(n_in * s)
-                            to_panels(P + net.w[1], left, right, n_in, n_out, s)
-                            h.W, h.B, h.n_out = right, P + net.b[1] + s, n_out - s
-                            rouse = True  # (the helper may have gone to sleep meanwhile)
-                        mine, theirs, timed = 0.0, 0.0, 0
             if offered == TRIAL and 2 * helped < offered and alone_until < count:
                 # the helper took fewer than half of the first steps offered: other work
                 # holds the cores, and the helper only competes with it; let it go
@@ -141,48 +112,37 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
             add_outer(right, rate, X + k * xs, S + net.d[1] + s, n_in, n_out - s)
             update_weights_above(net, P, S, rate)
     counts[0], counts[1] = helped, long_waits
-    split[0] = s
     return total
 
 
-cdef Py_ssize_t balanced_split(Py_ssize_t n_out, double slower) noexcept nogil:
-    """Where to split W(1)'s n_out columns between this thread (columns [0, s)) and the helper
-    (the rest), whose time per column is ``slower`` times this thread's: the split, in
-    whole cache lines and leaving the helper a column at least, at which the slower share
-    takes least time (split_time).
-
-    The helper's core is sometimes slower than this thread's (another program, or another
-    machine's, runs beside it), sometimes not; a fixed split waits for the slower one.
-    """
-    cdef Py_ssize_t best = ALIGN, t = ALIGN
-    while t < n_out:
-        if split_time(t, n_out, slower) < split_time(best, n_out, slower):
-            best = t
-        t += ALIGN
-    return best
+cdef int QUERY_BALANCE = 32     # queries the helper helped with, timed, between two looks at their split
+cdef double LAG_COLUMNS = 10.0  # the gap, in columns' time, that moves a query's split (balance_query)
 
 
-cdef inline double split_time(Py_ssize_t s, Py_ssize_t n_out, double slower) noexcept nogil:
-    """The time of a step's split pass, in this thread's time for one column."""
-    return max(<double>s, (n_out - s) * slower)
+ctypedef struct QuerySplit:
+    Py_ssize_t at           # the columns of W(1) the calling thread takes in a query (0: not chosen yet)
+    double lag              # over the queries timed since the last look: how much later the
+                            # helper finished than this thread (seconds, summed) ...
+    double column           # ... and this thread's time per column (summed)
+    int timed               # how many queries that is
 
 
-cdef inline Py_ssize_t aligned_at(Py_ssize_t offset) noexcept nogil:
-    return (offset + ALIGN - 1) // ALIGN * ALIGN
-
-
-cdef long offer_query(const Layout* net, const double* P, double* S, Handover* h, Py_ssize_t ready) noexcept nogil:
-    """Offer the helper h the right-hand columns of W(1) for the query whose input is (being)
-    written into S's Y(0), ``ready`` of its values already in; the share's number for
-    finish_query, or 0 when none is offered (see there).
+cdef long offer_query(const Layout* net, const double* P, double* S, Handover* h, Py_ssize_t ready,
+                      QuerySplit* q) noexcept nogil:
+    """Offer the helper h the right-hand columns of W(1) (from q.at) for the query whose input
+    is (being) written into S's Y(0), ``ready`` of its values already in; the share's number
+    for finish_query, or 0 when none is offered (see there).
 
     The helper follows the input as it comes (follow_columns): the calling thread publishes
     how many values are in (h.ready) while it reads the list, so the helper's pass over its
     columns starts with the list's first values, not after its last.
     """
-    cdef Py_ssize_t n_out = net.n[1], s = left_columns(net.n[1])
+    cdef Py_ssize_t n_out = net.n[1], s
     cdef double now = split_now()
     cdef long share
+    if q.at == 0:
+        q.at = left_columns(n_out)
+    s = q.at
     if h.queries_alone > 0:
         h.queries_alone -= 1
         return 0
@@ -196,6 +156,31 @@ cdef long offer_query(const Layout* net, const double* P, double* S, Handover* h
     return share
 
 
+cdef void balance_query(QuerySplit* q, double lag, double took, Py_ssize_t n_out) noexcept nogil:
+    """Time a query that the helper helped with: it finished ``lag`` seconds after this thread
+    (negative: before), whose columns took ``took``. Every QUERY_BALANCE such queries, when
+    one thread finished later by over LAG_COLUMNS of this thread's columns on average, one
+    cache line of columns (ALIGN) moves to the other thread.
+
+    Why the split moves: the helper starts on its columns while this thread still reads the
+    input list, and on a shared machine one core is often slower than the other for a
+    while; a fixed split waits for whichever is late. Moving eight columns shortens the
+    gap by about sixteen columns' time, so a gap of over ten leaves one of six at most, and
+    the split does not swing back. It costs nothing to move: a query reads W(1) in place.
+    A lag longer than this thread's whole share (a thread that lost its core for a moment)
+    counts as that long.
+    """
+    q.lag += min(max(lag, -took), took)
+    q.column += took / q.at
+    q.timed += 1
+    if q.timed == QUERY_BALANCE:
+        if q.lag > LAG_COLUMNS * q.column and q.at + ALIGN < n_out:
+            q.at += ALIGN
+        elif q.lag < -LAG_COLUMNS * q.column and q.at > ALIGN:
+            q.at -= ALIGN
+        q.lag, q.column, q.timed = 0.0, 0.0, 0
+
+
 cdef void withdraw_query(Handover* h, long share) noexcept nogil:
     """The input could not be read: the share is done by no one, or by the helper on what is
     there (and thrown away); either way it is over when this returns."""
@@ -205,7 +190,7 @@ cdef void withdraw_query(Handover* h, long share) noexcept nogil:
 
 
 cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h, long share,
-                      long patience) noexcept nogil:
+                      long patience, QuerySplit* q) noexcept nogil:
     """forward, once the input is all in S's Y(0), with the right-hand columns of W(1) offered
     as ``share`` (offer_query). Returns 1 when the helper did them, 0 when this thread did,
     -1 when none was offered.
@@ -214,16 +199,20 @@ cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h
     bits are forward_layer's; the layers above run on this thread once both shares are
     done. When a query has waited ``patience`` spins or more for the helper (PATIENCE:
     over about half a millisecond; it lost its core while it worked), the next 256
-    queries offer it nothing, then 512 after the next such wait, and so on.
+    queries offer it nothing, then 512 after the next such wait, and so on. Otherwise the
+    query is timed for balance_query.
     """
-    cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
+    cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = q.at
     cdef int done = 0
     cdef int l
+    cdef double began, ended
     if share == 0:
         forward(net, P, S, S + net.y[0])
         return -1
     split_store(&h.ready, n_in)
+    began = split_now()
     forward_columns(P + net.w[1], n_out, P + net.b[1], S + net.y[0], S + net.y[1], n_in, s)
+    ended = split_now()
     if taken_here(h, share):
         do_share(h)
     else:
@@ -233,6 +222,7 @@ cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h
             h.queries_alone = h.alone_next
         else:
             h.alone_next = 0
+            balance_query(q, h.ended - ended, ended - began, n_out)
     for l in range(2, net.L + 1):
         forward_layer(P + net.w[l], P + net.b[l], S + net.y[l - 1], S + net.y[l], net.n[l - 1], net.n[l])
     return done

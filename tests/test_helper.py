@@ -107,6 +107,24 @@ def test_the_helper_takes_shares_of_queries_in_a_burst(split_queries):
     assert helped >= 10  # within ten seconds of back-to-back queries, on two CPUs
 
 
+def test_a_slow_helper_is_left_fewer_columns_of_a_query(split_queries, helper_mode):  # noqa: F811
+    # the helper idles three times as long as each share took: every 32 queries it helps
+    # with, the calling thread's share of W(1)'s 100 columns (56 to begin with) grows by 8
+    if split_queries._cpus() < 2:
+        pytest.skip("one CPU: the helper may never get to run while a query waits")
+    helper_mode(3)
+    pure, compiled = twins(200, [100], 10)
+    rows = made_data(50, 200, 10, state=4)[0]
+    expected = [bits(pure.query(row)) for row in rows]
+    deadline = time.monotonic() + 30
+    assert compiled._core.query_columns == 0  # none chosen before the first query
+    while compiled._core.query_columns < 80 and time.monotonic() < deadline:
+        for row, wanted in zip(rows, expected):
+            assert bits(compiled.query(row)) == wanted
+    assert compiled._core.query_columns >= 80
+    assert compiled._core.query_columns <= 96  # the helper keeps a line of columns at least
+
+
 def test_a_helper_that_never_helps_or_none_at_all_changes_no_bit(split_queries, helper_mode):  # noqa: F811
     pure, compiled = twins(784, [100], 10)
     rows, _ = made_data(3, 784, 10, state=6)

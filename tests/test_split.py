@@ -148,8 +148,7 @@ def test_steps_kept_from_the_helper_after_a_long_wait_still_match_pynet(split_ne
 @pytest.fixture
 def helper_mode():
     """``helper_mode(mode)``: every compiled build's helper becomes ``mode`` (1: no thread to be
-    had; 2: a helper that never helps; 3: a helper at a quarter of its speed) until the test
-    ends, then a real helper again."""
+    had; 2: a helper that never helps) until the test ends, then a real helper again."""
     fast = load_backend("fast")
     modules = [fast._select.load(name) for name in runnable_builds()]
 
@@ -160,36 +159,6 @@ def helper_mode():
 
     yield switch
     switch(0)
-
-
-def test_a_slow_helper_is_given_fewer_columns_and_no_bit_changes(split_network, helper_mode):
-    # the helper idles three times as long as each share took: the calling thread's share
-    # of W(1)'s 100 columns (56 for a helper at full speed) must grow, in the first call
-    # (the panels move between two steps) and from the second call's start
-    import time
-
-    helper_mode(3)
-    inputs, targets = made_data(364, 64, 3, state=8)
-    pure = pynet.NeuralNetwork(64, 100, 3, 0.3, seed=6, bias=True)
-    losses = [bits(pure.train_many(inputs[:150], targets[:150])), bits(pure.train_many(inputs[150:300], targets[150:300]))]
-    wanted = bits([pure.get_weights(), pure.get_biases(), pure.query(inputs[0])])
-    fast = load_backend("fast")
-    for build in runnable_builds():
-        deadline = time.monotonic() + 30
-        while True:  # until the helper has done most steps of both calls (it may be slow to wake)
-            helper_mode(3)  # a new helper, that has timed nothing yet
-            warm = with_build(fast.NeuralNetwork(64, 100, 3, 0.3, seed=1), build)
-            warm.train_many(inputs[300:], targets[300:])  # wakes it (63 steps: fewer than are timed at once)
-            compiled = with_build(fast.NeuralNetwork(64, 100, 3, 0.3, seed=6, bias=True), build)
-            assert bits(compiled.train_many(inputs[:150], targets[:150])) == losses[0]
-            first = (compiled._core.split_counts or (0,))[0], compiled._core.split_at
-            assert bits(compiled.train_many(inputs[150:300], targets[150:300])) == losses[1]
-            second = (compiled._core.split_counts or (0,))[0], compiled._core.split_at  # (None: one thread)
-            assert bits([compiled.get_weights(), compiled.get_biases(), compiled.query(inputs[0])]) == wanted
-            if min(first[0], second[0]) > 100 or time.monotonic() > deadline:
-                break
-        assert min(first[0], second[0]) > 100, (first, second)  # steps the helper did, of 149
-        assert first[1] >= 72 and second[1] >= 72, (build, first, second)
 
 
 def test_a_helper_that_never_helps_costs_nothing_and_is_tried_less_often(split_network, helper_mode):
