@@ -6,19 +6,102 @@
 # Included by _core.pxi, after _forward.pxi.
 
 cdef extern from *:
-    # How many rows of W(l) train_many's fused pass takes per trip: a constant of each
-    # build, so the compiler drops the other branch. Eight rows to a trip hold sixteen
-    # factors in registers and load and store o half as often: faster with the 32
-    # vector registers of AVX-512, slower than four with the 16 of SSE2 and AVX2
-    # (measured on Zen 4). Either way the same operations in the same order.
+    # The AVX-512 build's fused pass (update_then_forward_down): columns_down walks down
+    # every row of W for a few columns at a time (at most MOST_LINES cache lines of
+    # eight, then any last 4, 2 and 1 columns), keeping those columns' sums Z and deltas
+    # in registers the whole way. Each row's weights are loaded, updated (U-W), stored
+    # and at once added into the sums (F1): one load and one store per weight, and no
+    # load or store of the sums between rows. The vector types are GCC's and Clang's
+    # (a vector of 8, 4 or 2 doubles, at any address); -ffp-contract=off keeps every
+    # multiply and add apart, as written. The other builds (SSE2, AVX2: 16 vector
+    # registers, too few to hold the sums) walk four rows at a time along the columns.
     """
-    #if defined(__AVX512F__)
-    #define PYNET_FUSED_ROWS 8
+    #if defined(__AVX512F__) && (defined(__GNUC__) || defined(__clang__))
+    #define PYNET_COLUMNS_DOWN 1
+    #define PYNET_MOST_LINES 7
+    typedef double pynet_line __attribute__((vector_size(64), aligned(8)));
+    typedef double pynet_half __attribute__((vector_size(32), aligned(8)));
+    typedef double pynet_pair __attribute__((vector_size(16), aligned(8)));
+
+    /* Columns [0, 8 lines + rest) of W (rows stride apart), every row i = 0, 1 ...:
+       (U-W) W[i][j] += (rate * y[i]) * d[j], then (F1) o[j] += x[i] * W[i][j] with the new
+       weight. lines is a constant in each copy (columns_down's switch), so that the
+       compiler keeps the 2 lines sums and deltas in registers; rest (0 to 7) adds a
+       4-, 2- and 1-wide part of the same. */
+    static inline __attribute__((always_inline)) void pynet_down(
+            double* W, Py_ssize_t stride, Py_ssize_t n_in, double rate, const double* y,
+            const double* d, const double* x, double* o, const int lines, const int rest) {
+        pynet_line Z[PYNET_MOST_LINES], delta[PYNET_MOST_LINES], w;
+        pynet_half Z4 = {0}, delta4 = {0}, w4;
+        pynet_pair Z2 = {0}, delta2 = {0}, w2;
+        double Z1 = 0.0, delta1 = 0.0, w1, c, a;
+        const int half = rest & 4, pair = rest & 2, single = rest & 1;
+        const Py_ssize_t at4 = 8 * lines, at2 = at4 + half, at1 = at2 + pair;
+        double* row;
+        Py_ssize_t i;
+        int v;
+        for (v = 0; v < lines; v++) {
+            memcpy(&Z[v], o + 8 * v, 64);
+            memcpy(&delta[v], d + 8 * v, 64);
+        }
+        if (half) { memcpy(&Z4, o + at4, 32); memcpy(&delta4, d + at4, 32); }
+        if (pair) { memcpy(&Z2, o + at2, 16); memcpy(&delta2, d + at2, 16); }
+        if (single) { Z1 = o[at1]; delta1 = d[at1]; }
+        for (i = 0; i < n_in; i++) {
+            c = rate * y[i];
+            a = x[i];
+            row = W + i * stride;
+            for (v = 0; v < lines; v++) {
+                memcpy(&w, row + 8 * v, 64);
+                w = w + c * delta[v];        /* (U-W) */
+                memcpy(row + 8 * v, &w, 64);
+                Z[v] = Z[v] + a * w;         /* (F1), row i after rows 0 ... i - 1 */
+            }
+            if (half) { memcpy(&w4, row + at4, 32); w4 = w4 + c * delta4; memcpy(row + at4, &w4, 32); Z4 = Z4 + a * w4; }
+            if (pair) { memcpy(&w2, row + at2, 16); w2 = w2 + c * delta2; memcpy(row + at2, &w2, 16); Z2 = Z2 + a * w2; }
+            if (single) { w1 = row[at1] + c * delta1; row[at1] = w1; Z1 = Z1 + a * w1; }
+        }
+        for (v = 0; v < lines; v++)
+            memcpy(o + 8 * v, &Z[v], 64);
+        if (half) memcpy(o + at4, &Z4, 32);
+        if (pair) memcpy(o + at2, &Z2, 16);
+        if (single) o[at1] = Z1;
+    }
+    static void pynet_columns_down(double* W, Py_ssize_t stride, Py_ssize_t n_in, double rate, const double* y,
+                                   const double* d, const double* x, double* o, int lines, int rest) {
+        switch (lines) {
+        case 0: pynet_down(W, stride, n_in, rate, y, d, x, o, 0, rest); break;
+        case 1: pynet_down(W, stride, n_in, rate, y, d, x, o, 1, rest); break;
+        case 2: pynet_down(W, stride, n_in, rate, y, d, x, o, 2, rest); break;
+        case 3: pynet_down(W, stride, n_in, rate, y, d, x, o, 3, rest); break;
+        case 4: pynet_down(W, stride, n_in, rate, y, d, x, o, 4, rest); break;
+        case 5: pynet_down(W, stride, n_in, rate, y, d, x, o, 5, rest); break;
+        case 6: pynet_down(W, stride, n_in, rate, y, d, x, o, 6, rest); break;
+        default: pynet_down(W, stride, n_in, rate, y, d, x, o, 7, rest); break;
+        }
+    }
     #else
-    #define PYNET_FUSED_ROWS 4
+    #define PYNET_COLUMNS_DOWN 0
+    #define PYNET_MOST_LINES 7
+    /* Not called in this build (PYNET_COLUMNS_DOWN is 0); the same operations, a column at a time. */
+    static void pynet_columns_down(double* W, Py_ssize_t stride, Py_ssize_t n_in, double rate, const double* y,
+                                   const double* d, const double* x, double* o, int lines, int rest) {
+        Py_ssize_t i, j, n = 8 * (Py_ssize_t)lines + rest;
+        double w;
+        for (j = 0; j < n; j++)
+            for (i = 0; i < n_in; i++) {
+                w = W[i * stride + j] + (rate * y[i]) * d[j];
+                W[i * stride + j] = w;
+                o[j] = o[j] + x[i] * w;
+            }
+    }
     #endif
     """
-    int FUSED_ROWS "PYNET_FUSED_ROWS"
+    bint COLUMNS_DOWN "PYNET_COLUMNS_DOWN"
+    int MOST_LINES "PYNET_MOST_LINES"
+    void columns_down "pynet_columns_down"(double* W, Py_ssize_t stride, Py_ssize_t n_in, double rate,
+                                            const double* y, const double* d, const double* x, double* o,
+                                            int lines, int rest) noexcept nogil
 
 
 # ---------------------------------------------------------------------------------
@@ -147,67 +230,28 @@ cdef inline void update_then_add_4(out_ptr o, out_ptr w0, out_ptr w1, out_ptr w2
         o[j] = o[j] + a0 * p + a1 * q + a2 * u + a3 * v  # (F1), in row order
 
 
-cdef inline void update_then_add_8(out_ptr o, out_ptr w0, out_ptr w1, out_ptr w2, out_ptr w3,
-                                   out_ptr w4, out_ptr w5, out_ptr w6, out_ptr w7,
-                                   const double* c, const double* a, in_ptr d, Py_ssize_t n) noexcept nogil:
-    """update_then_add_4 for eight rows: (U-W) w_r[j] += c[r] * d[j], then (F1) o[j] += a[r] * w_r[j], r = 0..7.
-
-    Each row has a pointer of its own (no two overlap), so that the compiler keeps the
-    eight new weights of column j in registers between their store and their use.
-    """
-    cdef Py_ssize_t j
-    cdef double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5], c6 = c[6], c7 = c[7]
-    cdef double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7]
-    cdef double p0, p1, p2, p3, p4, p5, p6, p7, dj
-    for j in range(n):
-        dj = d[j]
-        p0 = w0[j] + c0 * dj  # (U-W)
-        p1 = w1[j] + c1 * dj
-        p2 = w2[j] + c2 * dj
-        p3 = w3[j] + c3 * dj
-        p4 = w4[j] + c4 * dj
-        p5 = w5[j] + c5 * dj
-        p6 = w6[j] + c6 * dj
-        p7 = w7[j] + c7 * dj
-        w0[j] = p0
-        w1[j] = p1
-        w2[j] = p2
-        w3[j] = p3
-        w4[j] = p4
-        w5[j] = p5
-        w6[j] = p6
-        w7[j] = p7
-        o[j] = (o[j] + a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3
-                + a4 * p4 + a5 * p5 + a6 * p6 + a7 * p7)  # (F1), in row order
-
-
 cdef void update_then_forward_layer(double* W, const double* B, double rate, const double* y, const double* d,
                                     const double* x, double* o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
     """(U-W) W += rate y d^T for this sample, fused with (F1, F2) o = sigmoid(W^T x + B) for the next.
 
     The equations run one after the other: every weight is updated (U-W) before the
-    next sample's forward pass reads it. Here they share one pass down W: rows i to
-    i + FUSED_ROWS - 1 (eight or four, by build) are updated, and at once added into the
-    next sample's sums, from registers; then four rows per trip, then one, for the rows
-    left. Each weight is computed exactly as add_outer computes it ((rate * y[i]) *
+    next sample's forward pass reads it. Here they share one pass down W, in which each
+    weight is updated and at once added into the next sample's sums, from registers:
+    a few columns at a time, every row, in the AVX-512 build (update_then_forward_down);
+    four rows at a time, every column, in the others; then one row at a time for the
+    rows left. Each weight is computed exactly as add_outer computes it ((rate * y[i]) *
     d[j], added to the old weight), each Z[j] gains its terms in the order i = 0, 1, ...
-    as in forward_layer, however many rows a trip takes, and B is already updated (U-B
-    comes first: it reads only delta), so the bits are those of the two passes; W is
-    read and written once per step instead of read twice and written once.
+    as in forward_layer, however the rows and columns are walked, and B is already
+    updated (U-B comes first: it reads only delta), so the bits are those of the two
+    passes; W is read and written once per step instead of read twice and written once.
     """
     cdef Py_ssize_t i = 0, j
-    cdef double c[8]
-    cdef double* w
+    cdef double c[4]
     for j in range(n_out):
         o[j] = B[j]
-    if FUSED_ROWS == 8:
-        while i + 8 <= n_in:
-            for j in range(8):
-                c[j] = rate * y[i + j]
-            w = W + i * n_out
-            update_then_add_8(o, w, w + n_out, w + 2 * n_out, w + 3 * n_out,
-                              w + 4 * n_out, w + 5 * n_out, w + 6 * n_out, w + 7 * n_out, c, x + i, d, n_out)
-            i += 8
+    if COLUMNS_DOWN:
+        update_then_forward_down(W, rate, y, d, x, o, n_in, n_out)
+        i = n_in
     while i + 4 <= n_in:
         for j in range(4):
             c[j] = rate * y[i + j]
@@ -219,6 +263,23 @@ cdef void update_then_forward_layer(double* W, const double* B, double rate, con
         add_rows_1x4_tail(o, W + i * n_out, x[i], n_out)
         i += 1
     activate(o, n_out)
+
+
+cdef void update_then_forward_down(double* W, double rate, const double* y, const double* d, const double* x,
+                                   double* o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """The fused pass of update_then_forward_layer, a few columns at a time down every row
+    (columns_down): n_out // 8 lines of eight columns, shared as evenly as can be among as
+    few passes as hold at most MOST_LINES lines each, the last n_out % 8 columns with the
+    last pass. Each column is walked by one pass, row 0 first: the order of every sum."""
+    cdef Py_ssize_t j = 0, lines = n_out // 8, take
+    cdef int rest = n_out % 8
+    cdef Py_ssize_t passes = (lines + (rest != 0) + MOST_LINES - 1) // MOST_LINES
+    while passes > 0:
+        take = (lines + passes - 1) // passes
+        columns_down(W + j, n_out, n_in, rate, y, d + j, x, o + j, <int>take, rest if passes == 1 else 0)
+        j += 8 * take
+        lines -= take
+        passes -= 1
 
 
 cdef void update_then_forward(const Layout* net, double* P, const double* S, const double* x,

@@ -2,7 +2,9 @@
 
 The kernels walk W(l) several rows per trip (eight, then four, then one at a time; how
 many depends on the build) and vectorise along a row (two, four or eight doubles to a
-register, then the columns left). Networks with 1 to 17 inputs and 1 to 17 hidden and
+register, then the columns left); the AVX-512 build's fused update walks down the
+columns instead, up to seven lines of eight columns per pass, the columns left (4, 2, 1)
+with the last pass. Networks with 1 to 17 inputs and 1 to 17 hidden and
 output nodes reach every one of those remainders, for rows and for columns, in train,
 train_many (whose update runs fused with the next sample's forward pass) and query;
 784-100-10 and 784-200-10 are the networks the benchmarks time.
@@ -43,6 +45,12 @@ def test_small_networks_match_pynet_for_every_hidden_size(build, n_in):  # noqa:
 def test_two_hidden_layers_match_pynet(build, n_first, n_second):  # noqa: F811
     # the middle layer's fused pass has n_first rows and n_second columns
     assert_same_bits(build, 13, [n_first, n_second], 3, bias=True, count=9)
+
+
+@pytest.mark.parametrize("n_hidden", [23, 31, 39, 45, 54, 56, 57, 61, 63, 64, 65, 71, 119, 121])
+def test_wide_layers_match_pynet(build, n_hidden):  # noqa: F811
+    # 3 to 15 lines of eight columns, in one to three passes, each remainder in the last pass
+    assert_same_bits(build, 11, [n_hidden], n_hidden % 13 + 1, bias=n_hidden % 2 == 1, count=9)
 
 
 @pytest.mark.parametrize("n_in, n_hidden", [(784, 100), (784, 200), (789, 7)])
