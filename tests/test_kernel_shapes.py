@@ -47,9 +47,9 @@ def test_two_hidden_layers_match_pynet(build, n_first, n_second):  # noqa: F811
     assert_same_bits(build, 13, [n_first, n_second], 3, bias=True, count=9)
 
 
-@pytest.mark.parametrize("n_hidden", [23, 31, 39, 45, 54, 56, 57, 61, 63, 64, 65, 71, 119, 121])
+@pytest.mark.parametrize("n_hidden", [23, 31, 39, 45, 54, 56, 57, 61, 63, 64, 65, 71, 103, 105, 119, 121, 211])
 def test_wide_layers_match_pynet(build, n_hidden):  # noqa: F811
-    # 3 to 15 lines of eight columns, in one to three passes, each remainder in the last pass
+    # 2 to 26 lines of eight columns, in one to three passes, each remainder in the last pass
     assert_same_bits(build, 11, [n_hidden], n_hidden % 13 + 1, bias=n_hidden % 2 == 1, count=9)
 
 
