@@ -143,7 +143,7 @@ cdef class Core:
     cdef Py_ssize_t q_width  # values per row of a query batch's scratch: max(n(1) ... n(L)), aligned
     cdef readonly tuple split_counts  # the last train_rows on two threads: steps (helped, waited long for); else None
     cdef readonly object query_helped  # the last query on two threads: whether the helper did its share; else None
-    cdef int split_rest      # train_rows calls to keep to one thread, after one the helper did not help
+    cdef int split_rest      # train_rows calls to keep to one thread, after one the helper helped too little
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
     cdef QuerySplit query_split  # queries on two threads: their split of W(1), and its balance
 
@@ -537,7 +537,7 @@ cdef class Core:
         cdef double* left = &panels[0]
         cdef double* right = left + _aligned(n_in * s)
         cdef double total = 0.0
-        cdef long counts[2]
+        cdef long counts[3]
         cdef Handover* h = take_helper()
         if h == NULL:
             return None
@@ -549,7 +549,10 @@ cdef class Core:
             from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
             give_helper(h)
         self.split_counts = (counts[0], counts[1])
-        if 2 * counts[0] < X.shape[0] - 1:  # the cores were busy: the next calls keep to one thread
+        if counts[0] > 0 and 2 * counts[0] < X.shape[0] - 1 - counts[2]:
+            # the helper came, but did fewer than half of the steps from then on: the cores
+            # are busy, and the next calls keep to one thread (a helper that had not come yet,
+            # on a machine slow to run a woken thread, is offered the next call's steps)
             self.split_rest = max(1, self.split_backoff)
             self.split_backoff = min(2 * self.split_rest, 64)
         else:

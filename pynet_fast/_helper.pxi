@@ -173,6 +173,9 @@ ctypedef struct Handover:
     long queries_alone      # queries to keep to one thread, after one that waited long for the helper
     long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
     bint slow               # tests: the helper idles after each share three times as long as it worked
+    long shares_left        # tests: how many more shares the helper takes (-1: no end) ...
+    bint once               # ... one after each time it is woken
+    bint late               # tests: the helper first idles 5 ms after it is woken (a slow virtual machine)
     # the share offered, written before it is posted and not changed until it is done:
     # update_then_forward_layer's or follow_columns's arguments
     int kind                # TRAIN_SHARE or QUERY_SHARE
@@ -230,10 +233,20 @@ cdef void* helper_main(void* arg) noexcept nogil:
                 spins += 1
             else:
                 bed_park(h.bed, &h.posted, seen)
+                if h.once:
+                    h.shares_left = 1
             posted = split_load(&h.posted)
         spins = 0
+        if h.late:
+            began = split_now()
+            while split_now() - began < 0.005:
+                split_pause()
+            h.late = False
+            posted = split_load(&h.posted)
         seen = posted
-        if split_claim(&h.claimed, posted - 1, posted):
+        if h.shares_left != 0 and split_claim(&h.claimed, posted - 1, posted):
+            if h.shares_left > 0:
+                h.shares_left -= 1
             began = split_now() if h.slow else 0.0  # (tests: only the slow helper is timed)
             do_share(h)
             if h.slow:
@@ -281,7 +294,9 @@ cdef inline void wake(Handover* h) noexcept nogil:
 
 cdef Handover* the_helper = NULL
 cdef int helper_mode = 0  # 0: a thread; tests: 1, no thread to be had; 2, a thread that never
-                          # helps; 3, a thread that helps at a quarter of its speed
+                          # helps; 3, a thread that helps at a quarter of its speed; 4, a thread
+                          # that helps once each time it is woken; 5, a thread slow to come the
+                          # first time
 
 
 cdef Handover* take_helper() noexcept:
@@ -299,7 +314,9 @@ cdef Handover* take_helper() noexcept:
         h = <Handover*>calloc(1, sizeof(Handover))
         if h == NULL:
             return NULL
-        h.forks, h.slow = forks_seen, helper_mode == 3
+        h.forks, h.slow, h.late = forks_seen, helper_mode == 3, helper_mode == 5
+        h.once = helper_mode == 4
+        h.shares_left = 1 if h.once else -1
         h.bed = bed_new()
         if h.bed == NULL or (helper_mode != 2 and not start_thread(helper_main, h)):
             free(h)  # (a bed without its thread: too rare to be worth freeing it)
@@ -317,7 +334,8 @@ cdef inline void give_helper(Handover* h) noexcept nogil:
 def _set_helper_mode(int mode):
     """For tests: 0, a helper thread; 1, no thread to be had; 2, a thread that never helps; 3, a
     thread that idles after each share three times as long as the share took (a quarter
-    of its speed).
+    of its speed); 4, a thread that takes one share each time it is woken; 5, a thread that
+    first idles 5 ms once woken.
     Takes effect for the next helper started (``_forget_helper`` makes the next call start one)."""
     global helper_mode
     helper_mode = mode

@@ -59,7 +59,8 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
                              Py_ssize_t s, long* counts) noexcept nogil:
     """train_rows, with W(1) in the panels left (columns [0, s)) and right, and the right
     panel's share of each fused pass offered to the helper h; counts gets the steps the
-    helper did, and those of them the calling thread waited long for.
+    helper did, those of them the calling thread waited long for, and the steps before
+    the helper's first (all of them when it took none).
 
     The steps are train_rows's, in its order; see that function. W(1) in P is only read
     for the first sample's forward pass, before any update, when it equals the panels.
@@ -69,11 +70,20 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     helper's core to something else while it worked), it offers no step for a while,
     first 256 steps and twice as many after each such wait, then wakes the helper (asleep
     by then) with the next step it offers.
+
+    From the first step the helper takes on, each run of TRIAL steps offered is a trial:
+    when the helper took fewer than half of them, other work holds its core, and this
+    thread pauses the same way. Before that first step nothing is judged: a virtual
+    machine can take milliseconds to run a thread woken after a while asleep, and until
+    the helper comes each step offered costs this thread only two counters.
     """
     cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1]
     cdef double total = 0.0
     cdef double* swap
     cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0
+    cdef Py_ssize_t before = 0  # the steps offered before the helper's first
+    cdef Py_ssize_t tried = 0, took = 0  # this trial's steps offered, and those the helper took
+    cdef bint pause
     cdef long share = 0
     forward(net, P, S, X)
     h.kind, h.W, h.B, h.rate, h.n_in, h.n_out = TRAIN_SHARE, right, P + net.b[1] + s, rate, n_in, n_out - s
@@ -91,18 +101,26 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
                     wake(h)           # a sleeping helper wakes to it (and takes later ones)
             update_then_forward_layer(left, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
                                       S_next + net.y[1], n_in, s)
+            pause = False
             if k < alone_until or taken_here(h, share):
                 do_share(h)
             else:
+                if helped == 0:
+                    before = offered - 1
                 helped += 1
+                took += 1
                 if wait_for_helper(h, share, patience):
                     long_waits += 1
-                    alone_until = k + alone_for
-                    alone_for = min(2 * alone_for, 1 << 20)
-            if offered == TRIAL and 2 * helped < offered and alone_until < count:
-                # the helper took fewer than half of the first steps offered: other work
-                # holds the cores, and the helper only competes with it; let it go
-                alone_until = count
+                    pause = True
+            if k >= alone_until and helped:  # a step offered once the helper had come
+                tried += 1
+                if tried == TRIAL:  # it took fewer than half: it only competes with other work
+                    pause = pause or 2 * took < TRIAL
+                    tried = took = 0
+            if pause:
+                alone_until = k + alone_for
+                alone_for = min(2 * alone_for, 1 << 20)
+                tried = took = 0
             update_then_forward_above(net, P, S, S_next, rate)
             swap = S
             S = S_next
@@ -111,7 +129,7 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
             add_outer(left, rate, X + k * xs, S + net.d[1], n_in, s)
             add_outer(right, rate, X + k * xs, S + net.d[1] + s, n_in, n_out - s)
             update_weights_above(net, P, S, rate)
-    counts[0], counts[1] = helped, long_waits
+    counts[0], counts[1], counts[2] = helped, long_waits, before if helped else offered
     return total
 
 

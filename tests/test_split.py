@@ -161,20 +161,50 @@ def helper_mode():
     switch(0)
 
 
-def test_a_helper_that_never_helps_costs_nothing_and_is_tried_less_often(split_network, helper_mode):
-    helper_mode(2)
-    inputs, targets = made_data(70, 12, 3, state=3)
+def calls_on_two_threads(helper_mode, mode, calls, rows=70):
+    """Which calls of train_many ran on two threads (and the counts of each), with helper ``mode``;
+    each call's bits are pynet's."""
+    helper_mode(mode)
+    inputs, targets = made_data(rows, 12, 3, state=3)
     pure = pynet.NeuralNetwork(12, 40, 3, 0.3, seed=4)
     compiled = load_backend("fast").NeuralNetwork(12, 40, 3, 0.3, seed=4)
-    used = []
-    for _ in range(6):
+    used, counts = [], []
+    for _ in range(calls):
         assert bits(pure.train_many(inputs, targets)) == bits(compiled.train_many(inputs, targets))
         used.append(compiled._core.threads_used)
-        if used[-1] == 2:
-            assert compiled._core.split_counts == (0, 0)
-    # after each call the helper did not help, one thread for 1, then 2, then 4 ... calls
-    assert used == [2, 1, 2, 1, 1, 2]
+        counts.append(compiled._core.split_counts)
     assert bits(pure.get_weights()) == bits(compiled.get_weights())
+    return used, counts
+
+
+def test_a_helper_that_never_comes_costs_nothing_and_is_offered_every_call(split_network, helper_mode):
+    # a thread that has not come yet is no sign of busy cores (a virtual machine can take
+    # milliseconds to run a woken thread): every call offers it the steps, and does them
+    used, counts = calls_on_two_threads(helper_mode, 2, 6)
+    assert used == [2] * 6
+    assert counts == [(0, 0)] * 6
+
+
+def test_a_helper_that_stops_helping_is_let_go_and_tried_less_often(split_network, helper_mode):
+    # mode 4 takes one step each time it is woken: of the 64 steps offered from its first
+    # on it took one, so the call pauses (256 steps, then 512 ...) and wakes it again; it
+    # did far fewer than half of the steps, so the next calls keep to one thread, 1, then
+    # 2, then 4 ... of them
+    used, counts = calls_on_two_threads(helper_mode, 4, 16, rows=2000)
+    helped = [c[0] if c else None for c in counts]
+    assert any(helped[:5]), counts  # (a new thread may come only in a later call)
+    first = next(k for k, n in enumerate(helped) if n)
+    assert used[first:first + 11] == [2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 2], counts
+    assert all(1 <= n <= 5 for n in helped[first:first + 11] if n is not None), counts
+
+
+def test_a_helper_slow_to_come_still_helps_once_it_is_there(split_network, helper_mode):
+    # mode 5 idles 5 ms before its first share (a slow wake), long past the first 64 steps
+    # of a 12-40-3 network: it is judged from the step it first takes, and helps the rest
+    used, counts = calls_on_two_threads(helper_mode, 5, 1, rows=20000)
+    assert used == [2]
+    helped, _ = counts[0]
+    assert helped > 1000, counts  # (a long wait or two: other work took its core for a moment)
 
 
 def test_no_thread_to_be_had_means_one_thread(split_network, helper_mode):
