@@ -114,7 +114,7 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
                     pause = True
             if k >= alone_until and helped:  # a step offered once the helper had come
                 tried += 1
-                if tried == TRIAL:  # it took fewer than half: it only competes with other work
+                if tried == TRIAL:  # a trial: taking fewer than half, it only competes with other work
                     pause = pause or 2 * took < TRIAL
                     tried = took = 0
             if pause:

@@ -59,9 +59,23 @@ cdef extern from *:
                 memcpy(row + 8 * v, &w, 64);
                 Z[v] = Z[v] + a * w;         /* (F1), row i after rows 0 ... i - 1 */
             }
-            if (half) { memcpy(&w4, row + at4, 32); w4 = w4 + c * delta4; memcpy(row + at4, &w4, 32); Z4 = Z4 + a * w4; }
-            if (pair) { memcpy(&w2, row + at2, 16); w2 = w2 + c * delta2; memcpy(row + at2, &w2, 16); Z2 = Z2 + a * w2; }
-            if (single) { w1 = row[at1] + c * delta1; row[at1] = w1; Z1 = Z1 + a * w1; }
+            if (half) {
+                memcpy(&w4, row + at4, 32);
+                w4 = w4 + c * delta4;
+                memcpy(row + at4, &w4, 32);
+                Z4 = Z4 + a * w4;
+            }
+            if (pair) {
+                memcpy(&w2, row + at2, 16);
+                w2 = w2 + c * delta2;
+                memcpy(row + at2, &w2, 16);
+                Z2 = Z2 + a * w2;
+            }
+            if (single) {
+                w1 = row[at1] + c * delta1;
+                row[at1] = w1;
+                Z1 = Z1 + a * w1;
+            }
         }
         for (v = 0; v < lines; v++)
             memcpy(o + 8 * v, &Z[v], 64);

@@ -185,7 +185,7 @@ def test_a_helper_that_never_comes_costs_nothing_and_is_offered_every_call(split
     assert counts == [(0, 0)] * 6
 
 
-def test_a_helper_that_stops_helping_is_let_go_and_tried_less_often(split_network, helper_mode):
+def test_a_helper_that_stops_helping_is_paused_and_tried_less_often(split_network, helper_mode):
     # mode 4 takes one step each time it is woken: of the 64 steps offered from its first
     # on it took one, so the call pauses (256 steps, then 512 ...) and wakes it again; it
     # did far fewer than half of the steps, so the next calls keep to one thread, 1, then
