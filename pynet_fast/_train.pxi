@@ -260,20 +260,29 @@ cdef void update_then_forward_layer(double* W, const double* B, double rate, con
     next sample's forward pass reads it. Here they share one pass down W, in which each
     weight is updated and at once added into the next sample's sums, from registers:
     a few columns at a time, every row, in the AVX-512 build (update_then_forward_down);
-    four rows at a time, every column, in the others; then one row at a time for the
-    rows left. Each weight is computed exactly as add_outer computes it ((rate * y[i]) *
+    four rows at a time, every column, then one row at a time for the rows left, in the
+    others (update_then_forward_across). Each weight is computed exactly as add_outer computes it ((rate * y[i]) *
     d[j], added to the old weight), each Z[j] gains its terms in the order i = 0, 1, ...
     as in forward_layer, however the rows and columns are walked, and B is already
     updated (U-B comes first: it reads only delta), so the bits are those of the two
     passes; W is read and written once per step instead of read twice and written once.
     """
-    cdef Py_ssize_t i = 0, j
-    cdef double c[4]
+    cdef Py_ssize_t j
     for j in range(n_out):
         o[j] = B[j]
     if COLUMNS_DOWN:
         update_then_forward_down(W, rate, y, d, x, o, n_in, n_out)
-        i = n_in
+    else:
+        update_then_forward_across(W, rate, y, d, x, o, n_in, n_out)
+    activate(o, n_out)
+
+
+cdef void update_then_forward_across(double* W, double rate, const double* y, const double* d, const double* x,
+                                     double* o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """The fused pass of update_then_forward_layer, four rows at a time across every column
+    (update_then_add_4), then one row at a time for the rows left."""
+    cdef Py_ssize_t i = 0, j
+    cdef double c[4]
     while i + 4 <= n_in:
         for j in range(4):
             c[j] = rate * y[i + j]
@@ -284,7 +293,6 @@ cdef void update_then_forward_layer(double* W, const double* B, double rate, con
         update_row(W + i * n_out, rate * y[i], d, n_out)
         add_rows_1x4_tail(o, W + i * n_out, x[i], n_out)
         i += 1
-    activate(o, n_out)
 
 
 cdef void update_then_forward_down(double* W, double rate, const double* y, const double* d, const double* x,
