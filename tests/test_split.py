@@ -201,10 +201,25 @@ def test_a_helper_that_stops_helping_is_paused_and_tried_less_often(split_networ
 def test_a_helper_slow_to_come_still_helps_once_it_is_there(split_network, helper_mode):
     # mode 5 idles 5 ms before its first share (a slow wake), long past the first 64 steps
     # of a 12-40-3 network: it is judged from the step it first takes, and helps the rest
-    used, counts = calls_on_two_threads(helper_mode, 5, 1, rows=20000)
-    assert used == [2]
-    helped, _ = counts[0]
-    assert helped > 1000, counts  # (a long wait or two: other work took its core for a moment)
+    import time
+
+    fast = load_backend("fast")
+    inputs, targets = made_data(20000, 12, 3, state=3)
+    pure = pynet.NeuralNetwork(12, 40, 3, 0.3, seed=4)
+    loss = pure.train_many(inputs, targets)
+    # on a loaded machine the new thread may get no core for the whole call: each try
+    # starts a new late helper, until one has come, or a minute has passed
+    deadline = time.monotonic() + 60
+    while True:
+        helper_mode(5)
+        compiled = fast.NeuralNetwork(12, 40, 3, 0.3, seed=4)
+        assert bits(compiled.train_many(inputs, targets)) == bits(loss)
+        assert bits(compiled.get_weights()) == bits(pure.get_weights())
+        assert compiled._core.threads_used == 2
+        helped, _ = compiled._core.split_counts
+        if helped > 1000 or time.monotonic() > deadline:
+            break
+    assert helped > 1000, compiled._core.split_counts  # (a long wait or two: its core taken for a moment)
 
 
 def test_no_thread_to_be_had_means_one_thread(split_network, helper_mode):
