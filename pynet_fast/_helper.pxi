@@ -49,6 +49,55 @@ cdef extern from *:
     #endif
     }
     static inline void pynet_yield(void) { sched_yield(); }
+
+    /* The CPU the calling thread runs on (-1: not known), and a way for the helper to leave
+       one. A thread woken by another can be queued on the waker's CPU while another CPU
+       idles (seen on a virtual machine after its other CPU had idled: for milliseconds,
+       at every wake); there it only waits behind the calling thread, or, once it runs,
+       holds that CPU while the calling thread waits for it. The helper then leaves that
+       CPU: it keeps to the CPUs it started with but that one, so that later wakes too
+       find it elsewhere (pynet_leave_cpu), until calling threads have paused it a few
+       times (the CPUs it keeps to are busy): then it may use them all again
+       (pynet_use_first_cpus). */
+    #if defined(__linux__)
+    static __thread cpu_set_t pynet_first_cpus;
+    static __thread int pynet_first_known = 0;
+    static inline int pynet_cpu(void) { return sched_getcpu(); }
+    static void pynet_note_cpus(void) {
+        pynet_first_known = pthread_getaffinity_np(pthread_self(), sizeof(cpu_set_t), &pynet_first_cpus) == 0;
+    }
+    static int pynet_leave_cpu(int cpu) {
+        cpu_set_t cpus;
+        if (!pynet_first_known || cpu < 0 || cpu >= CPU_SETSIZE)
+            return 0;
+        cpus = pynet_first_cpus;
+        CPU_CLR(cpu, &cpus);
+        if (CPU_COUNT(&cpus) == 0)
+            return 0;
+        return pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &cpus) == 0;
+    }
+    static void pynet_use_first_cpus(void) {
+        if (pynet_first_known)
+            pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &pynet_first_cpus);
+    }
+    static void pynet_keep_to_first_cpu(void) {  /* tests: as if placed on the lowest of its CPUs */
+        cpu_set_t cpus;
+        int cpu = 0;
+        if (!pynet_first_known)
+            return;
+        while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &pynet_first_cpus))
+            cpu++;
+        CPU_ZERO(&cpus);
+        CPU_SET(cpu, &cpus);
+        pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &cpus);
+    }
+    #else
+    static inline int pynet_cpu(void) { return -1; }
+    static void pynet_note_cpus(void) {}
+    static int pynet_leave_cpu(int cpu) { return 0; }
+    static void pynet_use_first_cpus(void) {}
+    static void pynet_keep_to_first_cpu(void) {}
+    #endif
     static inline double pynet_now(void) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -114,6 +163,11 @@ cdef extern from *:
     static inline int pynet_claim(long* p, long from, long to) { if (*p != from) return 0; *p = to; return 1; }
     static inline void pynet_pause(void) {}
     static inline void pynet_yield(void) {}
+    static inline int pynet_cpu(void) { return -1; }
+    static void pynet_note_cpus(void) {}
+    static int pynet_leave_cpu(int cpu) { return 0; }
+    static void pynet_use_first_cpus(void) {}
+    static void pynet_keep_to_first_cpu(void) {}
     static inline double pynet_now(void) { return 0.0; }
     typedef struct { int parked; } pynet_bed;
     static pynet_bed* pynet_bed_new(void) { return NULL; }
@@ -131,6 +185,11 @@ cdef extern from *:
     bint split_claim "pynet_claim"(long* p, long expected, long desired) noexcept nogil
     void split_pause "pynet_pause"() noexcept nogil
     void split_yield "pynet_yield"() noexcept nogil
+    int current_cpu "pynet_cpu"() noexcept nogil
+    void note_cpus "pynet_note_cpus"() noexcept nogil
+    bint leave_cpu "pynet_leave_cpu"(int cpu) noexcept nogil
+    void use_first_cpus "pynet_use_first_cpus"() noexcept nogil
+    void keep_to_first_cpu "pynet_keep_to_first_cpu"() noexcept nogil
     double split_now "pynet_now"() noexcept nogil
     ctypedef struct Bed "pynet_bed":
         pass
@@ -154,6 +213,8 @@ cdef enum:
     QUERY_SHARE = 2  # ... or follow_columns (a query)
 
 cdef double BURST = 1e-4  # seconds: a query this soon after the last one wakes a sleeping helper
+cdef double STAY = 1.0    # seconds after it was let use all its CPUs again in which the helper leaves none
+cdef long PAUSES_TO_STAY = 3  # pauses after which a helper that left the calling thread's CPU may use it again
 
 
 ctypedef struct Handover:
@@ -170,12 +231,16 @@ ctypedef struct Handover:
     long forks              # pynet_forks when the helper started
     Bed* bed                # where the helper sleeps
     double last_query       # when the last query on two threads started (split_now)
+    long caller_cpu         # the CPU the calling thread offered the last share from (-1: not known)
+    long pauses             # times calling threads paused the helper (other work held its CPU) since it left one
+    long moves              # how many times the helper left the calling thread's CPU
     long queries_alone      # queries to keep to one thread, after one that waited long for the helper
     long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
     bint slow               # tests: the helper idles after each share three times as long as it worked
     long shares_left        # tests: how many more shares the helper takes (-1: no end) ...
     bint once               # ... one after each time it is woken
     bint late               # tests: the helper first idles 5 ms after it is woken (a slow virtual machine)
+    bint placed             # tests: the helper starts on the lowest of its CPUs alone (as if put there)
     # the share offered, written before it is posted and not changed until it is done:
     # update_then_forward_layer's or follow_columns's arguments
     int kind                # TRAIN_SHARE or QUERY_SHARE
@@ -203,6 +268,7 @@ cdef void follow_columns(Handover* h) noexcept nogil:
     are added, in order, as soon as h.ready says their inputs are in (add_columns: the
     grouping of the rows does not change a bit)."""
     cdef Py_ssize_t j, done = 0, ready
+    cdef long spins = 0
     for j in range(h.n_out):
         h.o[j] = h.B[j]
     while done < h.n_in:
@@ -212,8 +278,12 @@ cdef void follow_columns(Handover* h) noexcept nogil:
         if ready > done:
             add_columns(h.W, h.stride, h.y, h.o, done, ready, h.n_out)
             done = ready
-        else:
+            spins = 0
+        elif spins < SPINS:
             split_pause()
+            spins += 1
+        else:  # the calling thread may be waiting for this thread's core: let it have it
+            split_yield()
     activate(h.o, h.n_out)
 
 
@@ -224,7 +294,11 @@ cdef void* helper_main(void* arg) noexcept nogil:
     """
     cdef Handover* h = <Handover*>arg
     cdef long seen = split_load(&h.posted), posted, spins = 0
-    cdef double began, took
+    cdef double began, took, stayed = -STAY
+    cdef int cpu
+    note_cpus()  # the CPUs it may use: those of the thread that started it
+    if h.placed:
+        keep_to_first_cpu()
     while True:
         posted = split_load(&h.posted)
         while posted == seen:
@@ -244,6 +318,14 @@ cdef void* helper_main(void* arg) noexcept nogil:
             h.late = False
             posted = split_load(&h.posted)
         seen = posted
+        if split_load(&h.pauses) >= PAUSES_TO_STAY:  # the CPUs it keeps to are busy: all of them again
+            split_store(&h.pauses, 0)
+            use_first_cpus()
+            stayed = split_now()
+        cpu = current_cpu()
+        if cpu >= 0 and cpu == split_load(&h.caller_cpu) and split_now() - stayed > STAY and leave_cpu(cpu):
+            h.moves += 1  # (see pynet_leave_cpu)
+            split_store(&h.pauses, 0)
         if h.shares_left != 0 and split_claim(&h.claimed, posted - 1, posted):
             if h.shares_left > 0:
                 h.shares_left -= 1
@@ -262,6 +344,7 @@ cdef void* helper_main(void* arg) noexcept nogil:
 cdef inline long offer(Handover* h) noexcept nogil:
     """Post the share written in h; its number."""
     cdef long k = split_load(&h.posted) + 1
+    split_store(&h.caller_cpu, current_cpu())
     split_store(&h.posted, k)
     return k
 
@@ -296,7 +379,7 @@ cdef Handover* the_helper = NULL
 cdef int helper_mode = 0  # 0: a thread; tests: 1, no thread to be had; 2, a thread that never
                           # helps; 3, a thread that helps at a quarter of its speed; 4, a thread
                           # that helps once each time it is woken; 5, a thread slow to come the
-                          # first time
+                          # first time; 6, a thread that starts on the lowest of its CPUs
 
 
 cdef Handover* take_helper() noexcept:
@@ -315,7 +398,7 @@ cdef Handover* take_helper() noexcept:
         if h == NULL:
             return NULL
         h.forks, h.slow, h.late = forks_seen, helper_mode == 3, helper_mode == 5
-        h.once = helper_mode == 4
+        h.once, h.placed = helper_mode == 4, helper_mode == 6
         h.shares_left = 1 if h.once else -1
         h.bed = bed_new()
         if h.bed == NULL or (helper_mode != 2 and not start_thread(helper_main, h)):
@@ -335,7 +418,8 @@ def _set_helper_mode(int mode):
     """For tests: 0, a helper thread; 1, no thread to be had; 2, a thread that never helps; 3, a
     thread that idles after each share three times as long as the share took (a quarter
     of its speed); 4, a thread that takes one share each time it is woken; 5, a thread that
-    first idles 5 ms once woken.
+    first idles 5 ms once woken; 6, a thread that starts on the lowest of its CPUs alone (as
+    if the system had put it there), which it may leave.
     Takes effect for the next helper started (``_forget_helper`` makes the next call start one)."""
     global helper_mode
     helper_mode = mode
@@ -364,3 +448,13 @@ def _forget_helper():
     global the_helper
     if the_helper != NULL and split_claim(&the_helper.owner, 0, 1):
         the_helper = NULL  # (left asleep, not freed: its thread may still be spinning over it)
+
+
+def _helper_moves():
+    """For tests: how many times the process's helper has left the calling thread's CPU."""
+    return the_helper.moves if the_helper != NULL else 0
+
+
+cdef inline void count_pause(Handover* h) noexcept nogil:
+    """A calling thread paused the helper (see PAUSES_TO_STAY)."""
+    split_store(&h.pauses, split_load(&h.pauses) + 1)  # (one lost to the helper's reset: no matter)

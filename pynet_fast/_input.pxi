@@ -120,35 +120,41 @@ cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, doub
                              long* ready) noexcept:
     """Copy a list of exactly ``length`` finite numbers into out, and their largest magnitude
     into largest; False for anything else, with out partly written. Unless ``ready`` is
-    NULL, the count of values in so far is stored there every 64 values (for a helper
-    thread that follows the input: _split.pxi).
+    NULL, the count of values in and checked so far is stored there after every AHEAD
+    values (for a helper thread that follows the input: _split.pxi): the helper only
+    ever reads finite numbers.
 
     Only the numbers whose reading cannot run Python code are taken: float itself, the
     subclass of float already found to convert by its stored value (numpy.float64, see
     _converts_by_value), and int (not bool). So this may run while the network's lock is held: nothing it
     reads can call back into the network. Anything else is left to _load_vector.
+
+    AHEAD values at a time: first each one's kind is checked and its value copied, then
+    the copies are measured (largest_of, vectorised: inf when one is not finite). One
+    loop that did all of it, with a running maximum and two counters' tests per value,
+    took 1.45-1.75 µs for a list of 784 floats, these two 1.2-1.25 µs.
     """
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, k, first = 0, stop
     cdef PyObject* item
-    cdef double v, a, m = 0.0
+    cdef double m = 0.0
     if not PyList_CheckExact(values) or PyList_GET_SIZE(values) != length:
         return False
-    for i in range(length):
-        if i % 8 == 0 and i + AHEAD < length:
-            prefetch_item(values, i + AHEAD)
-        item = PyList_GET_ITEM(values, i)
-        if PyFloat_CheckExact(item) or Py_TYPE(item) == _by_value:
-            v = float_value(item)
-        elif not (PyLong_CheckExact(item) and _int_value(item, &v)):
+    while first < length:
+        stop = min(first + <Py_ssize_t>AHEAD, length)
+        for k in range(stop, min(stop + <Py_ssize_t>AHEAD, length), 8):
+            prefetch_item(values, k)
+        for i in range(first, stop):
+            item = PyList_GET_ITEM(values, i)
+            if PyFloat_CheckExact(item) or Py_TYPE(item) == _by_value:
+                out[i] = float_value(item)
+            elif not (PyLong_CheckExact(item) and _int_value(item, out + i)):
+                return False
+        m = max_or_inf(m, largest_of(out + first, stop - first))
+        if not m < INFINITY:
             return False
-        if not isfinite(v):
-            return False
-        out[i] = v
-        if ready != NULL and i % 64 == 63:
-            split_store(ready, i + 1)
-        a = fabs(v)
-        if a > m:
-            m = a
+        if ready != NULL:
+            split_store(ready, stop)
+        first = stop
     largest[0] = m
     return True
 

@@ -121,6 +121,7 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
                 alone_until = k + alone_for
                 alone_for = min(2 * alone_for, 1 << 20)
                 tried = took = 0
+                count_pause(h)
             update_then_forward_above(net, P, S, S_next, rate)
             swap = S
             S = S_next
@@ -238,6 +239,7 @@ cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h
         if wait_for_helper(h, share, patience):
             h.alone_next = min(max(256, 2 * h.alone_next), 1 << 20)
             h.queries_alone = h.alone_next
+            count_pause(h)
         else:
             h.alone_next = 0
             balance_query(q, h.ended - ended, ended - began, n_out)

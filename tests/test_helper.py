@@ -275,6 +275,35 @@ def test_queries_kept_from_the_helper_after_a_long_wait(split_queries, helper_mo
     assert core.query_helped is not None
 
 
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity to set here")
+def test_a_helper_put_on_the_calling_threads_cpu_leaves_it(split_queries, helper_mode):  # noqa: F811
+    # A system may queue a woken thread on the CPU of the thread that woke it while another
+    # CPU idles; there the helper would wait behind the calling thread, or hold the CPU
+    # while the calling thread waits for it. Mode 6 starts the helper on the lowest of its
+    # CPUs alone; with the calling thread kept to that CPU as well, the helper must leave
+    # it for its other CPUs, and then help.
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("one CPU: nowhere for the helper to go")
+    helper_mode(6)
+    pure, compiled = twins(784, [100], 10)
+    module = sys.modules[type(compiled._core).__module__]
+    row = made_data(1, 784, 10, state=13)[0][0]
+    expected = bits(pure.query(row))
+    assert bits(compiled.query(row)) == expected  # (the helper starts, with every CPU this thread has)
+    os.sched_setaffinity(0, {cpus[0]})
+    try:
+        helped = 0
+        deadline = time.monotonic() + 30
+        while (helped < 100 or module._helper_moves() == 0) and time.monotonic() < deadline:
+            assert bits(compiled.query(row)) == expected
+            helped += compiled._core.query_helped is True
+    finally:
+        os.sched_setaffinity(0, cpus)
+    assert module._helper_moves() >= 1
+    assert helped >= 100
+
+
 class Real(float):
     """A float of a kind the compiled reading leaves to pynet.checks (it has a __float__ of its own)."""
 
