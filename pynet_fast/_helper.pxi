@@ -60,6 +60,9 @@ cdef extern from *:
        times (the CPUs it keeps to are busy): then it may use them all again
        (pynet_use_first_cpus). */
     #if defined(__linux__)
+    #include <sys/syscall.h>
+    #include <unistd.h>
+    static inline long pynet_thread_id(void) { return (long)syscall(SYS_gettid); }  /* tests */
     static __thread cpu_set_t pynet_first_cpus;
     static __thread int pynet_first_known = 0;
     static inline int pynet_cpu(void) { return sched_getcpu(); }
@@ -92,6 +95,7 @@ cdef extern from *:
         pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &cpus);
     }
     #else
+    static inline long pynet_thread_id(void) { return 0; }
     static inline int pynet_cpu(void) { return -1; }
     static void pynet_note_cpus(void) {}
     static int pynet_leave_cpu(int cpu) { return 0; }
@@ -163,6 +167,7 @@ cdef extern from *:
     static inline int pynet_claim(long* p, long from, long to) { if (*p != from) return 0; *p = to; return 1; }
     static inline void pynet_pause(void) {}
     static inline void pynet_yield(void) {}
+    static inline long pynet_thread_id(void) { return 0; }
     static inline int pynet_cpu(void) { return -1; }
     static void pynet_note_cpus(void) {}
     static int pynet_leave_cpu(int cpu) { return 0; }
@@ -186,6 +191,7 @@ cdef extern from *:
     void split_pause "pynet_pause"() noexcept nogil
     void split_yield "pynet_yield"() noexcept nogil
     int current_cpu "pynet_cpu"() noexcept nogil
+    long thread_id "pynet_thread_id"() noexcept nogil
     void note_cpus "pynet_note_cpus"() noexcept nogil
     bint leave_cpu "pynet_leave_cpu"(int cpu) noexcept nogil
     void use_first_cpus "pynet_use_first_cpus"() noexcept nogil
@@ -234,6 +240,7 @@ ctypedef struct Handover:
     long caller_cpu         # the CPU the calling thread offered the last share from (-1: not known)
     long pauses             # times calling threads paused the helper (other work held its CPU) since it left one
     long moves              # how many times the helper left the calling thread's CPU
+    long thread             # tests: the helper's thread id (Linux; else 0)
     long queries_alone      # queries to keep to one thread, after one that waited long for the helper
     long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
     bint slow               # tests: the helper idles after each share three times as long as it worked
@@ -296,6 +303,7 @@ cdef void* helper_main(void* arg) noexcept nogil:
     cdef long seen = split_load(&h.posted), posted, spins = 0
     cdef double began, took, stayed = -STAY
     cdef int cpu
+    split_store(&h.thread, thread_id())
     note_cpus()  # the CPUs it may use: those of the thread that started it
     if h.placed:
         keep_to_first_cpu()
@@ -453,6 +461,11 @@ def _forget_helper():
 def _helper_moves():
     """For tests: how many times the process's helper has left the calling thread's CPU."""
     return the_helper.moves if the_helper != NULL else 0
+
+
+def _helper_thread_id():
+    """For tests: the process's helper's thread id, for os.sched_getaffinity (0: none, or not Linux)."""
+    return split_load(&the_helper.thread) if the_helper != NULL else 0
 
 
 cdef inline void count_pause(Handover* h) noexcept nogil:

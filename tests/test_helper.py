@@ -275,33 +275,67 @@ def test_queries_kept_from_the_helper_after_a_long_wait(split_queries, helper_mo
     assert core.query_helped is not None
 
 
+def placed_helper(helper_mode):  # noqa: F811
+    """(pure, compiled, row, the compiled build's module, this thread's CPUs): a helper of mode 6
+    started for the compiled network (with every CPU this thread has), on the lowest of them."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("one CPU: nowhere for the helper to go")
+    helper_mode(6)
+    pure, compiled = twins(784, [100], 10)
+    row = made_data(1, 784, 10, state=13)[0][0]
+    assert bits(compiled.query(row)) == bits(pure.query(row))  # (the helper starts)
+    return pure, compiled, row, sys.modules[type(compiled._core).__module__], cpus
+
+
+def query_until(compiled, row, expected, done, seconds=30):
+    """Query until done() or the deadline; how many of the queries the helper helped with."""
+    helped = 0
+    deadline = time.monotonic() + seconds
+    while not done(helped) and time.monotonic() < deadline:
+        assert bits(compiled.query(row)) == expected
+        helped += compiled._core.query_helped is True
+    return helped
+
+
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity to set here")
 def test_a_helper_put_on_the_calling_threads_cpu_leaves_it(split_queries, helper_mode):  # noqa: F811
     # A system may queue a woken thread on the CPU of the thread that woke it while another
     # CPU idles; there the helper would wait behind the calling thread, or hold the CPU
     # while the calling thread waits for it. Mode 6 starts the helper on the lowest of its
     # CPUs alone; with the calling thread kept to that CPU as well, the helper must leave
-    # it for its other CPUs, and then help.
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2:
-        pytest.skip("one CPU: nowhere for the helper to go")
-    helper_mode(6)
-    pure, compiled = twins(784, [100], 10)
-    module = sys.modules[type(compiled._core).__module__]
-    row = made_data(1, 784, 10, state=13)[0][0]
+    # it for its other CPUs, keep off it, and help.
+    pure, compiled, row, module, cpus = placed_helper(helper_mode)
     expected = bits(pure.query(row))
-    assert bits(compiled.query(row)) == expected  # (the helper starts, with every CPU this thread has)
     os.sched_setaffinity(0, {cpus[0]})
     try:
-        helped = 0
-        deadline = time.monotonic() + 30
-        while (helped < 100 or module._helper_moves() == 0) and time.monotonic() < deadline:
-            assert bits(compiled.query(row)) == expected
-            helped += compiled._core.query_helped is True
+        helped = query_until(compiled, row, expected, lambda helped: helped >= 100 and module._helper_moves() > 0)
     finally:
         os.sched_setaffinity(0, cpus)
     assert module._helper_moves() >= 1
     assert helped >= 100
+    assert os.sched_getaffinity(module._helper_thread_id()) == set(cpus[1:])
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity to set here")
+def test_a_helper_that_left_a_cpu_may_use_every_cpu_again_once_paused_three_times(split_queries,
+                                                                                  helper_mode):  # noqa: F811
+    # Patience 0 makes every wait for the helper long: each query it helps with pauses it
+    # (the next 256, 512 ... queries keep to one thread). Kept to its other CPUs, a helper
+    # that keeps being paused only competes with other work there: after three pauses it
+    # may use all of its CPUs again.
+    pure, compiled, row, module, cpus = placed_helper(helper_mode)
+    expected = bits(pure.query(row))
+    os.sched_setaffinity(0, {cpus[0]})
+    try:
+        query_until(compiled, row, expected, lambda helped: module._helper_moves() > 0)
+        assert os.sched_getaffinity(module._helper_thread_id()) == set(cpus[1:])
+        module._set_query_patience(0)
+        query_until(compiled, row, expected,
+                    lambda helped: os.sched_getaffinity(module._helper_thread_id()) == set(cpus))
+    finally:
+        os.sched_setaffinity(0, cpus)
+    assert os.sched_getaffinity(module._helper_thread_id()) == set(cpus)
 
 
 class Real(float):
