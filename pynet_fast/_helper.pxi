@@ -49,59 +49,6 @@ cdef extern from *:
     #endif
     }
     static inline void pynet_yield(void) { sched_yield(); }
-
-    /* The CPU the calling thread runs on (-1: not known), and a way for the helper to leave
-       one. A thread woken by another can be queued on the waker's CPU while another CPU
-       idles (seen on a virtual machine after its other CPU had idled: for milliseconds,
-       at every wake); there it only waits behind the calling thread, or, once it runs,
-       holds that CPU while the calling thread waits for it. The helper then leaves that
-       CPU: it keeps to the CPUs it started with but that one, so that later wakes too
-       find it elsewhere (pynet_leave_cpu), until calling threads have paused it a few
-       times (the CPUs it keeps to are busy): then it may use them all again
-       (pynet_use_first_cpus). */
-    #if defined(__linux__)
-    #include <sys/syscall.h>
-    #include <unistd.h>
-    static inline long pynet_thread_id(void) { return (long)syscall(SYS_gettid); }  /* tests */
-    static __thread cpu_set_t pynet_first_cpus;
-    static __thread int pynet_first_known = 0;
-    static inline int pynet_cpu(void) { return sched_getcpu(); }
-    static void pynet_note_cpus(void) {
-        pynet_first_known = pthread_getaffinity_np(pthread_self(), sizeof(cpu_set_t), &pynet_first_cpus) == 0;
-    }
-    static int pynet_leave_cpu(int cpu) {
-        cpu_set_t cpus;
-        if (!pynet_first_known || cpu < 0 || cpu >= CPU_SETSIZE)
-            return 0;
-        cpus = pynet_first_cpus;
-        CPU_CLR(cpu, &cpus);
-        if (CPU_COUNT(&cpus) == 0)
-            return 0;
-        return pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &cpus) == 0;
-    }
-    static void pynet_use_first_cpus(void) {
-        if (pynet_first_known)
-            pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &pynet_first_cpus);
-    }
-    static void pynet_keep_to_first_cpu(void) {  /* tests: as if placed on the lowest of its CPUs */
-        cpu_set_t cpus;
-        int cpu = 0;
-        if (!pynet_first_known)
-            return;
-        while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &pynet_first_cpus))
-            cpu++;
-        CPU_ZERO(&cpus);
-        CPU_SET(cpu, &cpus);
-        pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &cpus);
-    }
-    #else
-    static inline long pynet_thread_id(void) { return 0; }
-    static inline int pynet_cpu(void) { return -1; }
-    static void pynet_note_cpus(void) {}
-    static int pynet_leave_cpu(int cpu) { return 0; }
-    static void pynet_use_first_cpus(void) {}
-    static void pynet_keep_to_first_cpu(void) {}
-    #endif
     static inline double pynet_now(void) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
@@ -167,12 +114,6 @@ cdef extern from *:
     static inline int pynet_claim(long* p, long from, long to) { if (*p != from) return 0; *p = to; return 1; }
     static inline void pynet_pause(void) {}
     static inline void pynet_yield(void) {}
-    static inline long pynet_thread_id(void) { return 0; }
-    static inline int pynet_cpu(void) { return -1; }
-    static void pynet_note_cpus(void) {}
-    static int pynet_leave_cpu(int cpu) { return 0; }
-    static void pynet_use_first_cpus(void) {}
-    static void pynet_keep_to_first_cpu(void) {}
     static inline double pynet_now(void) { return 0.0; }
     typedef struct { int parked; } pynet_bed;
     static pynet_bed* pynet_bed_new(void) { return NULL; }
@@ -182,6 +123,59 @@ cdef extern from *:
     static int pynet_start_thread(void* (*main)(void*), void* arg) { return 0; }
     static long pynet_forks = 0;
     static void pynet_watch_forks(void) {}
+    #endif
+
+    /* The CPU the calling thread runs on (-1: not known), and a way for the helper to leave
+       one. A thread woken by another can be queued on the waker's CPU while another CPU
+       idles (seen on a virtual machine after its other CPU had idled: often, for
+       milliseconds); there it only waits behind the calling thread, or, once it runs,
+       holds that CPU while the calling thread waits for it. The helper then leaves that
+       CPU: it keeps to the CPUs it started with but that one, so that later wakes too
+       find it elsewhere (pynet_leave_cpu), until calling threads have paused it a few
+       times (the CPUs it keeps to are busy): then it may use them all again
+       (pynet_use_first_cpus). */
+    #if PYNET_CAN_SPLIT && defined(__linux__)
+    #include <sys/syscall.h>
+    #include <unistd.h>
+    static inline long pynet_thread_id(void) { return (long)syscall(SYS_gettid); }  /* tests */
+    static __thread cpu_set_t pynet_first_cpus;
+    static __thread int pynet_first_known = 0;
+    static inline int pynet_cpu(void) { return sched_getcpu(); }
+    static void pynet_note_cpus(void) {
+        pynet_first_known = pthread_getaffinity_np(pthread_self(), sizeof(cpu_set_t), &pynet_first_cpus) == 0;
+    }
+    static int pynet_leave_cpu(int cpu) {
+        cpu_set_t cpus;
+        if (!pynet_first_known || cpu < 0 || cpu >= CPU_SETSIZE)
+            return 0;
+        cpus = pynet_first_cpus;
+        CPU_CLR(cpu, &cpus);
+        if (CPU_COUNT(&cpus) == 0)
+            return 0;
+        return pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &cpus) == 0;
+    }
+    static void pynet_use_first_cpus(void) {
+        if (pynet_first_known)
+            pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &pynet_first_cpus);
+    }
+    static void pynet_keep_to_first_cpu(void) {  /* tests: as if placed on the lowest of its CPUs */
+        cpu_set_t cpus;
+        int cpu = 0;
+        if (!pynet_first_known)
+            return;
+        while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &pynet_first_cpus))
+            cpu++;
+        CPU_ZERO(&cpus);
+        CPU_SET(cpu, &cpus);
+        pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), &cpus);
+    }
+    #else
+    static inline long pynet_thread_id(void) { return 0; }
+    static inline int pynet_cpu(void) { return -1; }
+    static void pynet_note_cpus(void) {}
+    static int pynet_leave_cpu(int cpu) { return 0; }
+    static void pynet_use_first_cpus(void) {}
+    static void pynet_keep_to_first_cpu(void) {}
     #endif
     """
     bint CAN_SPLIT "PYNET_CAN_SPLIT"
