@@ -26,6 +26,12 @@ rounds (with the spread, min to max):
   (with numpy's BLAS threads). Every "vs numpy" ratio is its time over the other's:
   per-sample ``train`` for ``train`` and ``train_many`` (the seed has no batched step);
 - ``pynet``, the pure backend: ``train`` and ``query`` on ``--pure-samples`` rows.
+
+Before each call's turn, ``placement.py``'s probe (a few milliseconds of C on the first two
+CPUs) notes where the host runs them: two cores, or one core's two hyperthreads, whose
+shared cache bounds what a second thread can do. Below the table, a line counts the
+probes of each placement; when more than one was seen, a second table gives pynet_fast's
+calls on two CPUs again, for the rounds of each placement apart.
 """
 
 import argparse
@@ -37,12 +43,17 @@ import sys
 import tempfile
 import time
 
+from statistics import median_high as median  # (the middle value, or the higher of the two)
+
+from placement import PLACEMENTS, Probe, placement_of, summary
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SHAPES = ((784, 100, 10), (784, 200, 10))
 CALLS = ("train", "train_many", "train_many_1", "query", "query_many")
 REFERENCE = {"train": "train", "train_many": "train", "train_many_1": "train", "query": "query",
              "query_many": "query_many"}
+TWO_THREADS = ("train_many", "query", "query_many")  # the calls that use a second CPU
 SHOWN = {"train_many_1": "`train_many`, one thread"}  # as the table names a call; else `call`
 RATE = 0.3
 
@@ -249,11 +260,6 @@ def start_workers(args, folder, cwd):
     return workers
 
 
-def median(values):
-    values = sorted(values)
-    return values[len(values) // 2]
-
-
 def figure(us):
     return "%.0f" % us if us >= 100 else "%.1f" % us if us >= 10 else "%.2f" % us
 
@@ -292,8 +298,10 @@ def main():
         for name, data in (("train_pixels", train_pixels), ("train_labels", labels), ("test_pixels", test_pixels)):
             with open(os.path.join(folder, name), "wb") as f:
                 f.write(data)
+        probe = Probe(folder)
         workers = start_workers(args, folder, folder)
-        times = {}  # (worker name, shape, call) -> [µs]
+        times = {}  # (worker name, shape, call) -> [µs], one per round
+        placements = {}  # (shape, call) -> [the probe's (ns, slowdown) before that call's turn], one per round
         try:
             for process in workers:  # a first round, not counted: code and data warm
                 for call in CALLS:
@@ -301,6 +309,7 @@ def main():
             for _ in range(args.repeats):
                 for shape in SHAPES:
                     for call in CALLS:  # the contenders one after the other on each call
+                        placements.setdefault((shape, call), []).append(probe.probe())
                         for process in workers:
                             us = process.ask(shape=list(shape), call=call)["us"]
                             if us is not None:
@@ -310,6 +319,7 @@ def main():
             for process in workers:
                 process.close()
     print_table(workers, times, peaks, args, source, len(labels), len(test_pixels) // 784)
+    print_placements(workers, times, placements, probe)
 
 
 def print_table(workers, times, peaks, args, source, train_rows, test_rows):
@@ -340,6 +350,47 @@ def print_table(workers, times, peaks, args, source, train_rows, test_rows):
                     "-".join(map(str, shape)), label, SHOWN.get(call, "`%s`" % call), figure(us), figure(min(values)), figure(max(values)),
                     ratio(median(numpy) / us) if numpy else "", ratio(median(before) / us) if before else "",
                     peaks[name]))
+
+
+def print_placements(workers, times, placements, probe):
+    """Where the host ran the two CPUs during the rounds; with more than one placement, the
+    first implementation's figures for the calls that use two CPUs, again for the rounds of
+    each placement apart."""
+    print()
+    if probe.program is None:
+        print("Placement of the CPUs: not probed (%s)." % probe.reason)
+        return
+    seen = [p for turns in placements.values() for p in turns]
+    print("Placement of CPUs %d and %d, probed before each call's turn (benchmarks/placement.py): %s."
+          % (probe.cpus[0], probe.cpus[1], summary(seen)))
+    named = {turn: [placement_of(p) for p in probes] for turn, probes in placements.items()}
+    classes = [name for name in PLACEMENTS if any(name in names for names in named.values())]
+    if len(classes) < 2 or not workers:
+        return
+    first = workers[0].name
+
+    def in_placement(name, shape, call, placement):
+        """The median of ``name``'s times for ``call`` over the rounds of ``placement``; None: none."""
+        chosen = [us for us, p in zip(times.get((name, shape, call), []), named[(shape, call)]) if p == placement]
+        return median(chosen) if chosen else None
+
+    print()
+    print("%s, by placement (medians of the rounds whose probe suggested it):" % first)
+    print()
+    print("| network | call | placement | rounds | µs per sample | vs numpy | vs previous |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for shape in SHAPES:
+        for call in TWO_THREADS:
+            for placement in classes:
+                us = in_placement(first, shape, call, placement)
+                if us is None:
+                    continue
+                numpy = in_placement("the seed's numpy class", shape, REFERENCE[call], placement)
+                before = in_placement("previous " + first, shape, call, placement)
+                print("| %s | %s | %s | %d | %s | %s | %s |" % (
+                    "-".join(map(str, shape)), SHOWN.get(call, "`%s`" % call), placement,
+                    named[(shape, call)].count(placement), figure(us),
+                    ratio(numpy / us) if numpy else "", ratio(before / us) if before else ""))
 
 
 if __name__ == "__main__":
