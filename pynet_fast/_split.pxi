@@ -243,6 +243,7 @@ cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h
         else:
             h.alone_next = 0
             balance_query(q, h.ended - ended, ended - began, n_out)
+        prefetch_lines(S + net.y[1] + s, n_out - s)  # the helper's outputs, for the layer above
     for l in range(2, net.L + 1):
         forward_layer(P + net.w[l], P + net.b[l], S + net.y[l - 1], S + net.y[l], net.n[l - 1], net.n[l])
     return done
