@@ -1,4 +1,4 @@
-"""Where the host runs this machine's first two CPUs: the round trip of one cache line between them.
+"""Where the host runs this machine's first two CPUs: two cores, or one core's two hyperthreads.
 
     python benchmarks/placement.py [--seconds 60] [--probe-ms 2] [--every 1] [--cc CC]
 
@@ -8,14 +8,21 @@ onto cores on different chiplets. Which one holds decides what a second thread i
 ``pynet_fast``: on two hyperthreads of one core the two threads share one core's cache
 bandwidth, and the pass over W(1) on two threads takes about as long as on one.
 
-This compiles a small C program with two threads, each kept to one of the two CPUs, that
-hand one cache line back and forth, and prints the median round trip in nanoseconds, once
-per probe. Run alone it probes for ``--seconds`` and prints a timeline and a count per
-placement; ``bench_speed.py`` imports ``Probe`` and probes before each call it times.
+This compiles a small C program with two threads, each kept to one of the two CPUs. Each
+probe (a few milliseconds) measures two things:
 
-The classes are guesses from the round trip, read off an AMD EPYC (Zen 4) virtual machine:
-about 30-50 ns between the hyperthreads of one core, about 100 ns between cores that share
-a cache, about 430 ns between chiplets. Other CPUs have other figures: read the nanoseconds.
+- the round trip: the median time to hand one cache line back and forth;
+- the slowdown: a pass over an array in one thread's cache while the other thread streams
+  its own, over the same pass alone: about 1 on two cores, 1.5 to 2 on one core's two
+  hyperthreads, which share its loads and its cache.
+
+The slowdown tells one core from two; the round trip alone does not (on an AMD EPYC (Zen 4)
+virtual machine, 53-57 ns between two cores that share a cache, 62 ns within one core).
+Between two cores, a round trip of over FAR_APART_NS is taken for cores far apart (on
+different chiplets: about 320 ns there). Other CPUs have other figures: read the numbers.
+
+Run alone it probes for ``--seconds`` and prints a timeline and a count per placement;
+``bench_speed.py`` imports ``Probe`` and probes before each call it times.
 """
 
 import argparse
@@ -36,7 +43,7 @@ PROGRAM = "#define _GNU_SOURCE\n#include <pthread.h>\n#include <sched.h>\n" + TI
 #define PASSES 64
 
 static _Alignas(64) volatile long line;      /* the cache line handed back and forth */
-static _Alignas(64) volatile int go, done;   /* the second thread's orders, and its answer */
+static _Alignas(64) volatile int go;         /* the second thread's orders */
 static double* arrays[2];
 static long trips;
 
@@ -85,7 +92,6 @@ static void* second_thread(void* cpu) {
     }
     while (!go) { }                       /* 2. read its own array while the first reads its own */
     while (go == 1) sink += read_all(arrays[1]);
-    done = 1;
     return NULL;
 }
 
@@ -107,12 +113,12 @@ int main(int argc, char** argv) {
     if (batches < 1) return 2;
     trips = batches * 100;
     ns = malloc(batches * sizeof *ns);
+    if (!ns) return 2;
     for (j = 0; j < 2; j++) {
         arrays[j] = aligned_alloc(64, WORDS * sizeof(double));
         if (!arrays[j]) return 2;
         for (k = 0; k < WORDS; k++) arrays[j][k] = (double)(k % 7);
     }
-    if (!ns) return 2;
     keep_to(first);
     if (pthread_create(&other, NULL, second_thread, (void*)(long)second) != 0) return 2;
     for (b = 0; b < batches; b++) {
@@ -128,7 +134,6 @@ int main(int argc, char** argv) {
     go = 1;
     together = pass_time(arrays[0], &sink);
     go = 2;
-    while (!done) { }
     pthread_join(other, NULL);
     printf("%.1f %.3f\n", ns[batches / 2], together / alone);
     return 0;
@@ -138,8 +143,8 @@ int main(int argc, char** argv) {
 # A pass over a core's cache with the other CPU reading at the same time, over the same pass
 # alone: about 1 on two cores, 1.5-2 on one core's two hyperthreads.
 ONE_CORE_SLOWDOWN = 1.35
-# A round trip this long (ns) is taken for cores on different chiplets: read off an AMD EPYC
-# (Zen 4) virtual machine, where it took about 430 ns, against 50-100 ns within one cache.
+# A round trip this long (ns) is taken for cores on different chiplets: read off AMD EPYC
+# (Zen 4) virtual machines, where it took 320-430 ns, against 50-100 ns within one cache.
 FAR_APART_NS = 250.0
 PLACEMENTS = ("one core's two hyperthreads", "two cores, one cache", "two cores, far apart")
 
@@ -184,8 +189,8 @@ class Probe:
         """``(median round trip in ns, slowdown)``, measured over a few milliseconds, or None."""
         if self.program is None:
             return None
-        # the round trips take about probe_ms (batches of 100 trips of ~100 ns), the two
-        # rounds of 64 passes about 1 ms more
+        # the round trips take about probe_ms at 100 ns a trip (batches of 100 trips), the
+        # two rounds of 64 passes about 1 ms more
         batches = max(5, int(self.probe_ms * 100))
         done = subprocess.run([self.program, str(self.cpus[0]), str(self.cpus[1]), str(batches)],
                               stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
@@ -193,6 +198,11 @@ class Probe:
             return None
         ns, slowdown = done.stdout.split()
         return float(ns), float(slowdown)
+
+
+def typical(probes):
+    """``(median round trip, median slowdown)`` of some probes' results."""
+    return median([ns for ns, _ in probes]), median([slowdown for _, slowdown in probes])
 
 
 def summary(values):
@@ -204,8 +214,7 @@ def summary(values):
     for name in PLACEMENTS:
         these = [v for v in found if placement_of(v) == name]
         if these:
-            parts.append("%s: %d (%.0f ns, %.2fx)" % (name, len(these), median([v[0] for v in these]),
-                                                      median([v[1] for v in these])))
+            parts.append("%s: %d (%.0f ns, %.2fx)" % ((name, len(these)) + typical(these)))
     return "%s, of %d probes" % ("; ".join(parts), len(found))
 
 
@@ -230,9 +239,9 @@ def main():
             if values[-1] is not None:
                 line.append(values[-1])
             if time.monotonic() >= next_line and line:
-                typical = (median([v[0] for v in line]), median([v[1] for v in line]))
-                print("%7.1f  %7.0f ns  %7.2fx  %s" % (time.monotonic() - start, typical[0], typical[1],
-                                                        placement_of(typical)))
+                ns, slowdown = typical(line)
+                print("%7.1f  %7.0f ns  %7.2fx  %s" % (time.monotonic() - start, ns, slowdown,
+                                                        placement_of((ns, slowdown))))
                 line, next_line = [], next_line + args.every
         print(summary(values))
 
