@@ -146,6 +146,7 @@ cdef class Core:
     cdef int split_rest      # train_rows calls to keep to one thread, after one the helper helped too little
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
     cdef QuerySplit query_split  # queries on two threads: their split of W(1), and its balance
+    cdef double[::1] H       # train_rows on two threads: the helper's outputs of each step's share, then its reply
 
     def __cinit__(self, tuple layer_sizes):
         cdef int L = len(layer_sizes) - 1, l
@@ -188,6 +189,7 @@ cdef class Core:
         self.S = _block(s)
         self.S_next = _block(s)
         self.q_width = _aligned(widest_out)
+        self.H = _block(_aligned(net.n[1]) + 8 * reply_lines(net.n[1]))
 
     def __dealloc__(self):
         PyMem_Free(self.table)
@@ -538,6 +540,8 @@ cdef class Core:
         cdef double* right = left + _aligned(n_in * s)
         cdef double total = 0.0
         cdef long counts[3]
+        cdef double* own = &self.H[0]
+        cdef double* reply = own + _aligned(n_out)
         cdef Handover* h = take_helper()
         if h == NULL:
             return None
@@ -545,7 +549,7 @@ cdef class Core:
             to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
             total = train_rows_split(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
                                      &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, h, patience,
-                                     left, right, s, counts)
+                                     left, right, s, own, reply, counts)
             from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
             give_helper(h)
         self.split_counts = (counts[0], counts[1])

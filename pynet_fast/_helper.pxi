@@ -255,13 +255,16 @@ ctypedef struct Handover:
     Py_ssize_t n_in
     Py_ssize_t n_out
     Py_ssize_t stride       # QUERY_SHARE: the distance between W's rows
+    double* own             # TRAIN_SHARE: where the helper computes its outputs (the network's scratch) ...
+    double* reply           # ... and the lines it sends them back in (see reply_lines)
 
 
-cdef inline void do_share(Handover* h) noexcept nogil:
+cdef inline void do_share(Handover* h, double* o) noexcept nogil:
+    """The share written in h, its outputs into o."""
     if h.kind == TRAIN_SHARE:
-        update_then_forward_layer(h.W, h.B, h.rate, h.y, h.d, h.x, h.o, h.n_in, h.n_out)
+        update_then_forward_layer(h.W, h.B, h.rate, h.y, h.d, h.x, o, h.n_in, h.n_out)
     else:
-        follow_columns(h)
+        follow_columns(h, o)
 
 
 cdef extern from *:
@@ -285,21 +288,76 @@ cdef extern from *:
     void prefetch_lines "pynet_prefetch_lines"(const double* p, Py_ssize_t n) noexcept nogil
 
 
-cdef void follow_columns(Handover* h) noexcept nogil:
-    """forward_columns for a query whose input the calling thread may still be reading: rows
-    are added, in order, as soon as h.ready says their inputs are in (add_columns: the
-    grouping of the rows does not change a bit)."""
+cdef extern from *:
+    # The reply to a train_many share: the helper's outputs sent back in lines of eight
+    # doubles, seven values and the share's number in the eighth, which the helper writes
+    # last (a release store). The calling thread asks for every line at once and takes the
+    # values once each line carries the share's number, so the values come over with the
+    # news that they are done. Waiting on a counter and then reading the outputs costs two
+    # trips between the cores instead of one. Measured on a 2-vCPU virtual machine, with
+    # steps of a 784-100-10 network: 5% faster when its two CPUs are far apart (about 0.5
+    # µs a step), the same when they share a cache. A query keeps the counter: its reply
+    # came out 1-2% slower (there the calling thread is often still reading as the lines
+    # are written, and they go back and forth).
+    """
+    #define PYNET_REPLY_LINES(n) (((n) + 6) / 7)
+    #if defined(__GNUC__) || defined(__clang__)
+    #define PYNET_MARK_STORE(p, k) __atomic_store_n((p), (k), __ATOMIC_RELEASE)
+    #define PYNET_MARK_LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+    #else  /* (never used there: no helper thread without these builtins) */
+    #define PYNET_MARK_STORE(p, k) (*(volatile long*)(p) = (k))
+    #define PYNET_MARK_LOAD(p) (*(volatile long*)(p))
+    #endif
+    static inline long* pynet_reply_mark(double* reply, Py_ssize_t line) { return (long*)(reply + 8 * line + 7); }
+    /* Before a share is offered: no line carries a share's number (numbers start at 1). */
+    static inline void pynet_reply_clear(double* reply, Py_ssize_t n) {
+        Py_ssize_t line;
+        for (line = 0; line < PYNET_REPLY_LINES(n); line++)
+            PYNET_MARK_STORE(pynet_reply_mark(reply, line), 0L);
+    }
+    static inline void pynet_reply_send(double* reply, const double* v, Py_ssize_t n, long k) {
+        Py_ssize_t line, j;
+        for (line = 0; line < PYNET_REPLY_LINES(n); line++) {
+            for (j = 0; j < 7 && 7 * line + j < n; j++)
+                reply[8 * line + j] = v[7 * line + j];
+            PYNET_MARK_STORE(pynet_reply_mark(reply, line), k);
+        }
+    }
+    static inline int pynet_reply_came(double* reply, Py_ssize_t n, long k) {
+        Py_ssize_t line;
+        int all = 1;
+        for (line = 0; line < PYNET_REPLY_LINES(n); line++)  /* every line asked for, whatever the first says */
+            all &= PYNET_MARK_LOAD(pynet_reply_mark(reply, line)) == k;
+        return all;
+    }
+    static inline void pynet_reply_take(const double* reply, double* v, Py_ssize_t n) {
+        Py_ssize_t i;
+        for (i = 0; i < n; i++)
+            v[i] = reply[8 * (i / 7) + i % 7];
+    }
+    """
+    Py_ssize_t reply_lines "PYNET_REPLY_LINES"(Py_ssize_t n) noexcept nogil
+    void reply_clear "pynet_reply_clear"(double* reply, Py_ssize_t n) noexcept nogil
+    void reply_send "pynet_reply_send"(double* reply, const double* v, Py_ssize_t n, long k) noexcept nogil
+    bint reply_came "pynet_reply_came"(double* reply, Py_ssize_t n, long k) noexcept nogil
+    void reply_take "pynet_reply_take"(const double* reply, double* v, Py_ssize_t n) noexcept nogil
+
+
+cdef void follow_columns(Handover* h, double* o) noexcept nogil:
+    """forward_columns into o for a query whose input the calling thread may still be reading:
+    rows are added, in order, as soon as h.ready says their inputs are in (add_columns:
+    the grouping of the rows does not change a bit)."""
     cdef Py_ssize_t j, done = 0, ready
     cdef long spins = 0
     for j in range(h.n_out):
-        h.o[j] = h.B[j]
+        o[j] = h.B[j]
     while done < h.n_in:
         ready = split_load(&h.ready)
         if ready < h.n_in:
             ready = ready // 8 * 8  # whole trips of eight rows, but the last
         if ready > done:
             prefetch_lines(h.y + done, ready - done)  # (the calling thread wrote them: see prefetch_lines)
-            add_columns(h.W, h.stride, h.y, h.o, done, ready, h.n_out)
+            add_columns(h.W, h.stride, h.y, o, done, ready, h.n_out)
             done = ready
             spins = 0
         elif spins < SPINS:
@@ -307,7 +365,7 @@ cdef void follow_columns(Handover* h) noexcept nogil:
             spins += 1
         else:  # the calling thread may be waiting for this thread's core: let it have it
             split_yield()
-    activate(h.o, h.n_out)
+    activate(o, h.n_out)
 
 
 cdef void* helper_main(void* arg) noexcept nogil:
@@ -354,12 +412,14 @@ cdef void* helper_main(void* arg) noexcept nogil:
             if h.shares_left > 0:
                 h.shares_left -= 1
             began = split_now() if h.slow else 0.0  # (tests: only the slow helper is timed)
-            do_share(h)
+            do_share(h, h.own if h.kind == TRAIN_SHARE else h.o)
             if h.slow:
                 took = split_now() - began
                 while split_now() - began < 4 * took:
                     split_pause()
-            if h.kind == QUERY_SHARE:
+            if h.kind == TRAIN_SHARE:
+                reply_send(h.reply, h.own, h.n_out, posted)
+            else:
                 h.ended = split_now()
             split_store(&h.finished, posted)
     return NULL
@@ -376,6 +436,25 @@ cdef inline long offer(Handover* h) noexcept nogil:
 cdef inline bint taken_here(Handover* h, long k) noexcept nogil:
     """True when this thread takes share k (the helper had not): it must then do it."""
     return split_claim(&h.claimed, k - 1, k)
+
+
+cdef inline bint replied(Handover* h, long k) noexcept nogil:
+    """True when the helper's reply to train share k has come (then it did the share)."""
+    return reply_came(h.reply, h.n_out, k)
+
+
+cdef bint collect(Handover* h, long k, long patience, double* o) noexcept nogil:
+    """Wait for the helper's reply to train share k, which it took, and copy its outputs into
+    o; True when that took ``patience`` spins or more."""
+    cdef long spins = 0
+    while not reply_came(h.reply, h.n_out, k):
+        if spins < SPINS:
+            split_pause()
+        else:
+            split_yield()
+        spins += 1
+    reply_take(h.reply, o, h.n_out)
+    return spins >= patience
 
 
 cdef bint wait_for_helper(Handover* h, long k, long patience) noexcept nogil:

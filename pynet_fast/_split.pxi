@@ -56,9 +56,10 @@ cdef Py_ssize_t left_columns(Py_ssize_t n_out) noexcept nogil:
 cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_next, const double* X,
                              Py_ssize_t xs, const double* T, Py_ssize_t ts, Py_ssize_t count, double rate,
                              bint exact, bint bias, Handover* h, long patience, double* left, double* right,
-                             Py_ssize_t s, long* counts) noexcept nogil:
+                             Py_ssize_t s, double* own, double* reply, long* counts) noexcept nogil:
     """train_rows, with W(1) in the panels left (columns [0, s)) and right, and the right
-    panel's share of each fused pass offered to the helper h; counts gets the steps the
+    panel's share of each fused pass offered to the helper h (which computes its outputs
+    in own and sends them back in reply: reply_lines); counts gets the steps the
     helper did, those of them the calling thread waited long for, and the steps before
     the helper's first (all of them when it took none).
 
@@ -87,6 +88,7 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     cdef long share = 0
     forward(net, P, S, X)
     h.kind, h.W, h.B, h.rate, h.n_in, h.n_out = TRAIN_SHARE, right, P + net.b[1] + s, rate, n_in, n_out - s
+    h.own, h.reply = own, reply
     for k in range(count):
         total = total + output_error(net, S, T + k * ts)
         back_errors(net, P, S, exact)
@@ -95,6 +97,7 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
         if k + 1 < count:
             h.y, h.d, h.x, h.o = X + k * xs, S + net.d[1] + s, X + (k + 1) * xs, S_next + net.y[1] + s
             if k >= alone_until:
+                reply_clear(h.reply, h.n_out)
                 share = offer(h)
                 offered += 1
                 if k == alone_until:  # the first step offered, or the first after a pause:
@@ -102,14 +105,14 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
             update_then_forward_layer(left, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
                                       S_next + net.y[1], n_in, s)
             pause = False
-            if k < alone_until or taken_here(h, share):
-                do_share(h)
+            if k < alone_until or (not replied(h, share) and taken_here(h, share)):
+                do_share(h, h.o)
             else:
                 if helped == 0:
                     before = offered - 1
                 helped += 1
                 took += 1
-                if wait_for_helper(h, share, patience):
+                if collect(h, share, patience, h.o):
                     long_waits += 1
                     pause = True
             if k >= alone_until and helped:  # a step offered once the helper had come
@@ -233,7 +236,7 @@ cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h
     forward_columns(P + net.w[1], n_out, P + net.b[1], S + net.y[0], S + net.y[1], n_in, s)
     ended = split_now()
     if taken_here(h, share):
-        do_share(h)
+        do_share(h, h.o)
     else:
         done = 1
         if wait_for_helper(h, share, patience):
