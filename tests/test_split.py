@@ -227,6 +227,29 @@ def test_a_helper_slow_to_come_still_helps_once_it_is_there(split_network, helpe
     assert helped > 1000, compiled._core.split_counts  # (a long wait or two: its core taken for a moment)
 
 
+def test_a_new_helper_never_takes_an_old_reply_for_its_own(split_network, helper_mode):
+    # the helper sends each step's outputs back in lines marked with the step's share number
+    # (_helper.pxi, reply_lines); a new helper numbers its shares from 1 again, so a
+    # network's lines may still carry the old helper's numbers. Here the new helper never
+    # helps, and the calling thread must not mistake the old lines for its replies when the
+    # new numbers reach the old ones.
+    inputs, targets = made_data(300, 12, 3, state=5)
+    for attempt in range(5):  # (on a loaded machine the first helper may not help at all)
+        helper_mode(0)
+        pure = pynet.NeuralNetwork(12, 40, 3, 0.3, seed=6)
+        compiled = load_backend("fast").NeuralNetwork(12, 40, 3, 0.3, seed=6)
+        for net in (pure, compiled):
+            net.train_many(inputs[:100], targets[:100])
+        if compiled._core.split_counts[0] > 0:
+            break
+    assert compiled._core.split_counts[0] > 0, "the first helper never helped"
+    helper_mode(2)
+    losses = [bits(net.train_many(inputs, targets)) for net in (pure, compiled)]
+    assert compiled._core.split_counts == (0, 0)
+    assert losses[0] == losses[1]
+    assert bits(pure.get_weights()) == bits(compiled.get_weights())
+
+
 def test_no_thread_to_be_had_means_one_thread(split_network, helper_mode):
     helper_mode(1)
     net = train_both("portable", [48])
