@@ -525,6 +525,12 @@ cdef class Core:
         return self.query_split.at
 
     @property
+    def reply_numbers(self):
+        """For tests: the share numbers the lines of this network's reply carry (reply_lines)."""
+        cdef Py_ssize_t line, at = _aligned(self.net.n[1])
+        return [(<long*>&self.H[at + 8 * line + 7])[0] for line in range(reply_lines(self.net.n[1]))]
+
+    @property
     def threads_used(self):
         """How many threads the last train_rows ran on."""
         return 1 if self.split_counts is None else 2
