@@ -527,8 +527,9 @@ cdef class Core:
     @property
     def reply_numbers(self):
         """For tests: the share numbers the lines of this network's reply carry (reply_lines)."""
-        cdef Py_ssize_t line, at = _aligned(self.net.n[1])
-        return [(<long*>&self.H[at + 8 * line + 7])[0] for line in range(reply_lines(self.net.n[1]))]
+        cdef Py_ssize_t line
+        cdef double* reply = &self.H[_aligned(self.net.n[1])]
+        return [reply_mark(reply, line)[0] for line in range(reply_lines(self.net.n[1]))]
 
     @property
     def threads_used(self):
