@@ -7,8 +7,9 @@ is set (as CI does): then a missing build is a failure, not a silent skip.
 
 ``PYNET_NO_UNEXPECTED_SKIPS=1`` (CI's first run, in a bare clone) turns every skip
 into a failure except those the suite declares expected (``helpers.skip_expected``),
-so that a test that quietly stops running is noticed. Shared helpers live in
-``helpers.py``.
+so that a test that quietly stops running is noticed. Each test runs under a time
+limit (``time_limit.py``, ``PYNET_TEST_TIMEOUT``): a hang ends the run with every
+thread's stack. Shared helpers live in ``helpers.py``.
 """
 
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import EXPECTED, IMPLEMENTATIONS, load_backend
+from time_limit import pytest_configure, pytest_runtest_protocol  # noqa: F401 (hooks: a limit on each test)
 
 
 def pytest_report_header(config):
