@@ -1,9 +1,10 @@
 """pynet_fast's ``Core`` on its own: the one-pass copy that measures many rows, and the
 split of a training step into loading a sample and training on it.
 
-``Core.rows`` copies the rows and finds their largest magnitude in the same pass (eight
-lanes at a time, then the rest); the divergence guard trusts that figure, and a value
-that is not finite must make it inf wherever it sits. ``Core.load_floats`` reads a
+``Core.rows`` copies the rows and finds their largest magnitude in the same pass (in
+vectors of lanes, four vectors a step, then single vectors, then the rest); the divergence
+guard trusts that figure, and a value that is not finite must make it inf wherever it
+sits, in every build of the kernels. ``Core.load_floats`` reads a
 sample of plain floats for ``Core.train_loaded``; any other call in between makes the
 Core forget it, so a step never runs on a sample that is not the one loaded.
 """
@@ -13,7 +14,7 @@ from array import array
 
 import pytest
 
-from helpers import bits, load_backend
+from helpers import bits, load_backend, skip_expected
 
 
 def core_of(sizes):
@@ -47,6 +48,43 @@ def test_a_value_that_is_not_finite_makes_the_largest_inf_wherever_it_is(width, 
             rows = [[0.25] * width for _ in range(3)]
             rows[row][place] = bad
             assert core.rows(buffer(rows), width).largest == math.inf, (row, place)
+
+
+@pytest.fixture(params=["portable", "avx2", "avx512"])
+def build_core(request):
+    """A function making a ``Core`` of the given layer sizes from one kernel build."""
+    from test_kernel_builds import runnable_builds
+
+    if request.param not in runnable_builds():
+        skip_expected("the %s kernels are not built, or this CPU does not run them" % request.param)
+    module = load_backend("fast")._select.load(request.param)
+    return module.Core
+
+
+def test_every_build_finds_the_largest_magnitude_in_every_place(build_core):
+    core = build_core((3, 2, 1))
+    for n in list(range(0, 70)) + [784]:
+        values = [(-1) ** i * (0.25 + (i * 5 % 13) / 16) for i in range(n)]
+        assert core.magnitude(array("d", values)) == max([abs(v) for v in values] + [0.0]), n
+        for place in range(n):  # every lane of every vector, and the tail
+            for top in (3.5, -3.5, 1.7976931348623157e308, -1.7976931348623157e308):
+                changed = list(values)
+                changed[place] = top
+                assert core.magnitude(array("d", changed)) == abs(top), (n, place, top)
+            small = [5e-324 * (i % 3) for i in range(n)]  # subnormal magnitudes: the sign bit is all that goes
+            small[place] = -1e-310
+            assert core.magnitude(array("d", small)) == 1e-310, (n, place)
+
+
+def test_every_build_finds_a_value_that_is_not_finite_in_every_place(build_core):
+    core = build_core((3, 2, 1))
+    for n in list(range(1, 70)) + [784]:
+        for place in range(n):
+            for bad in (math.inf, -math.inf, math.nan, -math.nan):
+                values = [0.5] * n
+                values[place] = bad
+                assert core.magnitude(array("d", values)) == math.inf, (n, place, bad)
+    assert core.magnitude(array("d", [-0.0] * 40)) == 0.0
 
 
 def test_a_row_of_zeros_measures_zero():
