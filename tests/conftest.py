@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from helpers import EXPECTED, IMPLEMENTATIONS, load_backend
-from time_limit import pytest_configure, pytest_runtest_protocol  # noqa: F401 (hooks: a limit on each test)
+# the hooks of a time limit on each test
+from time_limit import pytest_configure, pytest_runtest_protocol, pytest_unconfigure  # noqa: F401
 
 
 def pytest_report_header(config):

@@ -9,14 +9,13 @@ the hung code holds the GIL. It prints every thread's Python stack (the hung tes
 is in it) to the terminal's stderr and exits the process with status 1.
 
 ``PYNET_TEST_TIMEOUT``: the limit in seconds (default 900; the slowest test, which builds
-the sdist and compiles it in a fresh environment, takes about 45 s here, the next about 7
-s, so this leaves room for AddressSanitizer and slow machines); 0 turns it off, as a
-debugger needs. The interpreters
-without ``faulthandler.dump_traceback_later`` (MicroPython never runs pytest; PyPy has
-it) simply run without a limit.
+the sdist and compiles it in a fresh environment, takes about 45 s here, the next about
+7 s, so this leaves room for AddressSanitizer and slow machines); 0 turns it off, as a
+debugger needs. An interpreter without ``faulthandler.dump_traceback_later`` runs the
+tests without a limit (CPython and PyPy have it; MicroPython never runs pytest).
 
-conftest.py imports the two hooks below; tests/test_time_limit.py loads this module as
-a plugin (``-p time_limit``) in a child to check that a hang does end the run.
+conftest.py imports the hooks below; tests/test_time_limit.py loads this module as a
+plugin (``-p time_limit``) in a child to check that a hang does end the run.
 """
 
 import os
@@ -49,6 +48,12 @@ def pytest_configure(config):
         _stderr_copy.append(os.dup(sys.stderr.fileno()))
     except (AttributeError, ValueError, OSError):
         _stderr_copy.append(os.dup(sys.__stderr__.fileno()))
+
+
+def pytest_unconfigure(config):
+    """Close the copy of stderr."""
+    while _stderr_copy:
+        os.close(_stderr_copy.pop())
 
 
 @pytest.hookimpl(hookwrapper=True)
