@@ -205,10 +205,11 @@ cdef extern from *:
     # NaN). Per value, on Zen 4 with the value in the nearest cache: 0.11 ns in the AVX2
     # and AVX-512 builds and 0.27 ns in the SSE2 one, against 0.33 ns for the loop over an
     # array of lanes it replaces, which GCC left scalar (that loop took half the time of
-    # train_many's copy of its rows). Three ways to lose it, all measured: vectors wider than the registers (GCC
-    # splits their comparisons into scalar code), vectors kept in arrays (GCC keeps them
-    # in memory, and the AVX2 build stalls on every load), and finding a value that is
-    # not finite by adding up x - x (0.14 ns a value: Zen 4's adders are the bottleneck).
+    # train_many's copy of its rows). Three ways to lose it, all measured: vectors wider
+    # than the registers (GCC splits their comparisons into scalar code), vectors kept in
+    # arrays (GCC keeps them in memory, and the AVX2 build stalls on every load), and
+    # finding a value that is not finite by adding up x - x (0.14 ns a value: Zen 4's
+    # adders are the bottleneck).
     """
     #if defined(__GNUC__) || defined(__clang__)
     #if defined(__AVX512F__)

@@ -26,6 +26,7 @@ import pytest
 DEFAULT_SECONDS = 900.0
 
 _stderr_copy = []  # a copy of the terminal's stderr, taken before the tests run
+_limit = [0.0]     # PYNET_TEST_TIMEOUT, read once before the tests run
 
 
 def limit_seconds():
@@ -43,7 +44,7 @@ def limit_seconds():
 def pytest_configure(config):
     """Keep a copy of stderr's descriptor: while a test runs, pytest captures fd 2 into a file,
     and a process that exits from the watchdog would leave its report there, unread."""
-    limit_seconds()  # a bad value is a usage error at once
+    _limit[0] = limit_seconds()  # a bad value is a usage error at once
     try:
         _stderr_copy.append(os.dup(sys.stderr.fileno()))
     except (AttributeError, ValueError, OSError):
@@ -61,7 +62,7 @@ def pytest_runtest_protocol(item, nextitem):
     """Run one test (setup, call, teardown) under the watchdog."""
     import faulthandler
 
-    seconds = limit_seconds()
+    seconds = _limit[0]
     armed = seconds > 0 and _stderr_copy and hasattr(faulthandler, "dump_traceback_later")
     if armed:
         faulthandler.dump_traceback_later(seconds, exit=True, file=_stderr_copy[0])
