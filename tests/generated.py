@@ -118,6 +118,19 @@ def _plain(items):
     return values
 
 
+def _set_of(values):
+    """A set of the hashable values; a value whose comparison with one already in it raises
+    (numpy 2.4's integers against a Decimal: "argument must be an integer") is left out."""
+    chosen = set()
+    for value in values:
+        if value.__hash__ is not None:
+            try:
+                chosen.add(value)
+            except TypeError:
+                pass
+    return chosen
+
+
 def build(recipe):
     """The object a vector recipe describes, built fresh."""
     kind, items = recipe
@@ -133,7 +146,7 @@ def build(recipe):
     if kind == "generator":
         return (v for v in values)
     if kind == "set":
-        return set(v for v in values if v.__hash__ is not None)
+        return _set_of(values)
     if kind == "dict":
         return dict(enumerate(values))
     if kind == "str":
