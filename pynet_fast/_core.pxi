@@ -99,6 +99,8 @@ cdef enum:
     SPLIT_COLUMNS = 32  # train_many and query split W(1) between two threads from this many columns
     QUERY_SPLIT_WEIGHTS = 1 << 14  # ... a query, when W(1) also has this many weights (128 KB)
     COPY_PER_THREAD = 1 << 17  # values of a buffer worth a copying thread of their own (1 MB)
+    HOLD_VALUES = 1 << 22  # a train_many buffer this large (32 MB) is held, not copied whole (Core.rows)
+    CHUNK_VALUES = 1 << 20  # ... and copied this many values' worth of whole rows at a time (8 MB)
 
 
 ctypedef struct Layout:
@@ -147,6 +149,8 @@ cdef class Core:
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
     cdef QuerySplit query_split  # queries on two threads: their split of W(1), and its balance
     cdef double[::1] H       # train_rows on two threads: the helper's outputs of each step's share, then its reply
+    cdef public Py_ssize_t hold_values   # rows holds a buffer of this many values or more (HOLD_VALUES)
+    cdef public Py_ssize_t chunk_values  # train_rows copies held rows in chunks of this many values (CHUNK_VALUES)
 
     def __cinit__(self, tuple layer_sizes):
         cdef int L = len(layer_sizes) - 1, l
@@ -190,6 +194,7 @@ cdef class Core:
         self.S_next = _block(s)
         self.q_width = _aligned(widest_out)
         self.H = _block(_aligned(net.n[1]) + 8 * reply_lines(net.n[1]))
+        self.hold_values, self.chunk_values = HOLD_VALUES, CHUNK_VALUES
 
     def __dealloc__(self):
         PyMem_Free(self.table)
@@ -440,8 +445,15 @@ cdef class Core:
         into a block of their own, and measured. A buffer is copied and measured in one
         pass (a value that is not finite makes ``largest`` inf), unless ``copy_buffer``
         is False: then the Rows hold the buffer itself, unmeasured (``largest`` NaN), for
-        query_rows, which copies and checks it a batch at a time. A large buffer is copied
-        by up to ``threads`` threads, each a run of whole rows.
+        query_rows, which copies and checks it a batch at a time.
+
+        A buffer of ``hold_values`` values or more (32 MB) is not copied whole either: the
+        Rows hold it (``held``), measured in place, and train_rows copies it a chunk at a
+        time, as its steps reach the chunk. A whole copy would double the memory such a
+        call needs, and, this large, glibc's allocator maps fresh memory for every copy,
+        whose page faults cost more than the copy itself: 2.5-4 µs a row of 784 values
+        (on two threads or one), against 0.25 for a copy into memory in use. A large
+        buffer is measured (or copied) by up to ``threads`` threads, each a run of rows.
         """
         cdef const double[:, ::1] M
         cdef double[:, ::1] copy
@@ -470,14 +482,15 @@ cdef class Core:
                 rows.values = M
                 rows.largest = NAN
                 return rows
-            copy = _matrix(M.shape[0], width)  # read once: the steps use this copy, not the caller's buffer
             count = M.shape[0]
             threads = max(1, min(threads, count * width // COPY_PER_THREAD))
-            if threads == 1:
-                with nogil:
-                    largest = copy_measured(&M[0, 0], &copy[0, 0], count * width)
-            else:
-                largest = _copy_on_threads(M, copy, threads)
+            if count * width >= self.hold_values:
+                rows.values = M
+                rows.largest = _measure_on_threads(M, None, threads)
+                rows.held = True
+                return rows
+            copy = _matrix(M.shape[0], width)  # read once: the steps use this copy, not the caller's buffer
+            largest = _measure_on_threads(M, copy, threads)
         rows.values = copy
         rows.largest = largest
         return rows
@@ -495,29 +508,65 @@ cdef class Core:
         bits, sooner on two free cores. ``patience``: how many spins of waiting for the
         helper count as a long wait (tests give 0, to run the steps this thread keeps to
         itself after one).
+
+        Held rows (a caller's large buffer, see :meth:`rows`) are copied ``chunk_values``
+        values' worth of whole rows at a time, just before the steps that use them, and
+        each copy is measured again. The losses keep one running sum, and each chunk's
+        first step its own forward pass, which gives the bits of the fused one. A copy with
+        a value beyond the measure taken before the first step (the caller changed the
+        buffer during the call) raises ValueError, with the parameters put back as they
+        were before the call.
         """
-        cdef double total = 0.0
         cdef const Layout* net = &self.net
-        cdef const double[:, ::1] X = inputs.values
-        cdef const double[:, ::1] T = targets.values
-        cdef Py_ssize_t count = X.shape[0]
-        if (X.shape[1] != net.n[0] or T.shape[1] != net.n[net.L] or T.shape[0] != count or count < 1):
+        cdef Py_ssize_t count = inputs.values.shape[0], first, stop, chunk
+        cdef double total = 0.0
+        cdef double[:, ::1] X_copy = None
+        cdef double[:, ::1] T_copy = None
+        if (inputs.values.shape[1] != net.n[0] or targets.values.shape[1] != net.n[net.L]
+                or targets.values.shape[0] != count or count < 1):
             raise ValueError("rows do not fit this network")
         if not (inputs.largest < INFINITY and targets.largest < INFINITY):
             return None
         self.flush()
         self.split_counts = None
+        if not (inputs.held or targets.held):
+            return self._train_part(inputs.values, targets.values, rate, exact, bias, threads, patience, 0.0) / count
+        chunk = max(1, min(count, self.chunk_values // max(net.n[0], net.n[net.L])))
+        saved = self.snapshot()
+        if inputs.held:
+            X_copy = _matrix(chunk, net.n[0])
+        if targets.held:
+            T_copy = _matrix(chunk, net.n[net.L])
+        for first in range(0, count, chunk):
+            stop = min(first + chunk, count)
+            X = _chunk_of(inputs, first, stop, X_copy)
+            T = _chunk_of(targets, first, stop, T_copy)
+            if X is None or T is None:
+                self.restore(saved)
+                raise ValueError("%s changed during train_many: rows %d to %d now hold a value that is not finite "
+                                 "or larger than any the call measured before its first step; the network is as "
+                                 "it was before the call" % ("input_rows" if X is None else "target_rows",
+                                                             first, stop - 1))
+            total = self._train_part(X, T, rate, exact, bias, threads, patience, total)
+        return total / count
+
+    def _train_part(self, const double[:, ::1] X, const double[:, ::1] T, double rate, bint exact, bint bias,
+                    int threads, long patience, double total):
+        """``total`` plus the losses of a training step on each row pair of X and T, on two
+        threads when the call and the helper allow it (train_rows)."""
+        cdef const Layout* net = &self.net
+        cdef Py_ssize_t count = X.shape[0]
         if threads > 1 and CAN_SPLIT and net.n[1] >= SPLIT_COLUMNS and count > 1:
             if self.split_rest == 0:
-                split_total = self._train_rows_split(X, T, rate, exact, bias, patience)
+                split_total = self._train_rows_split(X, T, rate, exact, bias, patience, total)
                 if split_total is not None:
-                    return split_total / count
+                    return split_total
             else:
                 self.split_rest -= 1
         with nogil:
             total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
-                               &T[0, 0], T.shape[1], count, rate, exact, bias)
-        return total / count
+                               &T[0, 0], T.shape[1], count, rate, exact, bias, total)
+        return total
 
     @property
     def query_columns(self):
@@ -537,15 +586,15 @@ cdef class Core:
         return 1 if self.split_counts is None else 2
 
     def _train_rows_split(self, const double[:, ::1] X, const double[:, ::1] T, double rate, bint exact,
-                          bint bias, long patience):
-        """train_rows on two threads (_split.pxi): the sum of the losses; None, with nothing done,
-        when the helper thread is not to be had."""
+                          bint bias, long patience, double total):
+        """train_rows on two threads (_split.pxi): ``total`` plus the losses; None, with nothing
+        done, when the helper thread is not to be had. split_counts adds up over the parts
+        of one train_rows."""
         cdef const Layout* net = &self.net
         cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
         cdef double[::1] panels = _block(_aligned(n_in * s) + n_in * (n_out - s))
         cdef double* left = &panels[0]
         cdef double* right = left + _aligned(n_in * s)
-        cdef double total = 0.0
         cdef long counts[3]
         cdef double* own = &self.H[0]
         cdef double* reply = own + _aligned(n_out)
@@ -556,10 +605,13 @@ cdef class Core:
             to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
             total = train_rows_split(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
                                      &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, h, patience,
-                                     left, right, s, own, reply, counts)
+                                     left, right, s, own, reply, counts, total)
             from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
             give_helper(h)
-        self.split_counts = (counts[0], counts[1])
+        if self.split_counts is None:
+            self.split_counts = (counts[0], counts[1])
+        else:
+            self.split_counts = (self.split_counts[0] + counts[0], self.split_counts[1] + counts[1])
         if counts[0] > 0 and 2 * counts[0] < X.shape[0] - 1 - counts[2]:
             # the helper came, but did fewer than half of the steps from then on: the cores
             # are busy, and the next calls keep to one thread (a helper that had not come yet,
@@ -640,24 +692,45 @@ def _in_runs(run, Py_ssize_t count, Py_ssize_t share):
     return results
 
 
-def _copy_part(const double[:, ::1] M, double[:, ::1] copy, Py_ssize_t first, Py_ssize_t stop):
-    """Rows first ... stop - 1 of M into copy, without the GIL; their largest magnitude."""
+def _measure_part(const double[:, ::1] M, double[:, ::1] copy, Py_ssize_t first, Py_ssize_t stop):
+    """The largest magnitude in rows first ... stop - 1 of M (inf: a value not finite), without
+    the GIL; the rows are copied into the same rows of copy on the way, unless it is None."""
     cdef double largest
-    with nogil:
-        largest = copy_measured(&M[first, 0], &copy[first, 0], (stop - first) * M.shape[1])
+    cdef Py_ssize_t n = (stop - first) * M.shape[1]
+    if copy is None:
+        with nogil:
+            largest = largest_of(&M[first, 0], n)
+    else:
+        with nogil:
+            largest = copy_measured(&M[first, 0], &copy[first, 0], n)
     return largest
 
 
-cdef double _copy_on_threads(const double[:, ::1] M, double[:, ::1] copy, int threads) except? -1.0:
-    """copy_measured of all of M, a run of whole rows for each of ``threads`` threads."""
+cdef double _measure_on_threads(const double[:, ::1] M, double[:, ::1] copy, int threads) except? -1.0:
+    """_measure_part of all of M, a run of whole rows for each of ``threads`` threads."""
     cdef double largest = 0.0
-    found = _in_runs(lambda first, stop: _copy_part(M, copy, first, stop), M.shape[0],
+    if threads <= 1:
+        return _measure_part(M, copy, 0, M.shape[0])
+    found = _in_runs(lambda first, stop: _measure_part(M, copy, first, stop), M.shape[0],
                      (M.shape[0] + threads - 1) // threads)
     for value in found:
         if value is None:
-            raise RuntimeError("a thread copying rows for train_many failed")
+            raise RuntimeError("a thread measuring rows for train_many failed")
         largest = max_or_inf(largest, value)
     return largest
+
+
+cdef object _chunk_of(Rows rows, Py_ssize_t first, Py_ssize_t stop, double[:, ::1] copy):
+    """Rows first ... stop - 1 of ``rows`` for train_rows: of held rows, a copy in ``copy``,
+    measured, or None when a value is beyond the Rows' measure; else the rows in place."""
+    cdef double largest
+    if not rows.held:
+        return rows.values[first:stop]
+    with nogil:
+        largest = copy_measured(&rows.values[first, 0], &copy[0, 0], (stop - first) * rows.values.shape[1])
+    if not largest <= rows.largest:
+        return None
+    return copy[:stop - first]
 
 
 include "_augment.pxi"

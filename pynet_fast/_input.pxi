@@ -302,11 +302,15 @@ cdef class Rows:
     """Rows of real numbers read once into a float64 block of their own (``Core.rows``).
 
     ``values`` is the ``count x width`` block the steps use; ``largest`` the largest
-    magnitude among them, measured as they were copied (inf when one is inf or NaN;
-    NaN when the Rows hold a caller's buffer, unmeasured: see Core.rows).
+    magnitude among them, measured as they were copied (inf when one is inf or NaN).
+    Two kinds hold a caller's buffer instead: ``held``, a large buffer measured in place,
+    which the steps copy a chunk at a time (Core.train_rows); and, with ``largest``
+    NaN, a buffer left unmeasured for query_rows, which copies and checks it a batch at
+    a time.
     """
     cdef const double[:, ::1] values
     cdef readonly double largest
+    cdef readonly bint held
 
     def __len__(self):
         return self.values.shape[0]

@@ -56,7 +56,7 @@ cdef Py_ssize_t left_columns(Py_ssize_t n_out) noexcept nogil:
 cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_next, const double* X,
                              Py_ssize_t xs, const double* T, Py_ssize_t ts, Py_ssize_t count, double rate,
                              bint exact, bint bias, Handover* h, long patience, double* left, double* right,
-                             Py_ssize_t s, double* own, double* reply, long* counts) noexcept nogil:
+                             Py_ssize_t s, double* own, double* reply, long* counts, double total) noexcept nogil:
     """train_rows, with W(1) in the panels left (columns [0, s)) and right, and the right
     panel's share of each fused pass offered to the helper h (which computes its outputs
     in own and sends them back in reply: reply_lines); counts gets the steps the
@@ -79,7 +79,6 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
     the helper comes each step offered costs this thread only two counters.
     """
     cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1]
-    cdef double total = 0.0
     cdef double* swap
     cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0
     cdef Py_ssize_t before = 0  # the steps offered before the helper's first

@@ -339,18 +339,18 @@ cdef void update_then_forward_above(const Layout* net, double* P, const double* 
 
 cdef double train_rows(const Layout* net, double* P, double* S, double* S_next, const double* X, Py_ssize_t xs,
                        const double* T, Py_ssize_t ts, Py_ssize_t count, double rate, bint exact,
-                       bint bias) noexcept nogil:
+                       bint bias, double total) noexcept nogil:
     """A training step on each of ``count`` row pairs in order (row k at X + k * xs, T + k * ts).
 
     One step is (F1, F2) forward, (E-L, L1) output_error, (D, E-l or X-l) back_errors,
     (U-B) update_biases when there are biases, and (U-W) the update of the weights.
 
-    Returns the sum of the losses, left to right. Sample k's update (U-W) runs fused
-    with sample k+1's forward pass (update_then_forward), so S and S_next take turns
-    holding the current sample; the last sample's update runs alone.
+    Returns ``total`` plus the losses, added left to right (a call's rows taken in
+    chunks keep one running sum). Sample k's update (U-W) runs fused with sample k+1's
+    forward pass (update_then_forward), so S and S_next take turns holding the current
+    sample; the last sample's update runs alone.
     """
     cdef Py_ssize_t k
-    cdef double total = 0.0
     cdef double* swap
     forward(net, P, S, X)
     for k in range(count):

@@ -127,9 +127,10 @@ class NeuralNetwork(NetworkBase):
 
     # -- fast paths past the Python-level checks -------------------------------------------
 
-    # Every input is read (copied into storage of its own) before the lock is taken, so
-    # that an input whose buffer or __float__ calls back into this network does not
-    # deadlock; except lists of plain numbers (float, numpy.float64 and int), whose
+    # Every input is read (copied into storage of its own; a large buffer for train_many
+    # held and measured, its memory then read with no Python code run) before the lock is
+    # taken, so that an input whose buffer or __float__ calls back into this network does
+    # not deadlock; except lists of plain numbers (float, numpy.float64 and int), whose
     # reading runs no Python code: they are read under the lock, straight into the
     # network's scratch space.
 
@@ -187,7 +188,11 @@ class NeuralNetwork(NetworkBase):
     train_many.__doc__ = NetworkBase.train_many.__doc__ + """
         The whole loop runs in compiled code, without the GIL, when both are C-contiguous
         2-D float64 buffers or lists (tuples) of rows of floats or float64 buffers. Either
-        way the rows are first copied into storage of the network's own.
+        way the rows are first copied into storage of the network's own, except a buffer
+        of 32 MB or more: it is measured where it is, then copied a chunk of rows at a
+        time as the steps reach them, so it must not change during the call. A copy that
+        finds a value the first measure did not allow (not finite, or larger) raises
+        ``ValueError`` and leaves the network as it was before the call.
         """
 
     def query(self, inputs):
