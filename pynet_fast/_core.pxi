@@ -537,17 +537,20 @@ cdef class Core:
             X_copy = _matrix(chunk, net.n[0])
         if targets.held:
             T_copy = _matrix(chunk, net.n[net.L])
-        for first in range(0, count, chunk):
-            stop = min(first + chunk, count)
-            X = _chunk_of(inputs, first, stop, X_copy)
-            T = _chunk_of(targets, first, stop, T_copy)
-            if X is None or T is None:
-                self.restore(saved)
-                raise ValueError("%s changed during train_many: rows %d to %d now hold a value that is not finite "
-                                 "or larger than any the call measured before its first step; the network is as "
-                                 "it was before the call" % ("input_rows" if X is None else "target_rows",
-                                                             first, stop - 1))
-            total = self._train_part(X, T, rate, exact, bias, threads, patience, total)
+        try:
+            for first in range(0, count, chunk):
+                stop = min(first + chunk, count)
+                X = _chunk_of(inputs, first, stop, X_copy)
+                T = _chunk_of(targets, first, stop, T_copy)
+                if X is None or T is None:
+                    raise ValueError("%s changed during train_many: rows %d to %d now hold a value that is not "
+                                     "finite or larger than any the call measured before its first step; the "
+                                     "network is as it was before the call"
+                                     % ("input_rows" if X is None else "target_rows", first, stop - 1))
+                total = self._train_part(X, T, rate, exact, bias, threads, patience, total)
+        except BaseException:  # (a chunk's copy, or memory for the next chunk's panels, failed)
+            self.restore(saved)
+            raise
         return total / count
 
     def _train_part(self, const double[:, ::1] X, const double[:, ::1] T, double rate, bint exact, bint bias,
