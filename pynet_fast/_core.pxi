@@ -548,7 +548,7 @@ cdef class Core:
                                      "network is as it was before the call"
                                      % ("input_rows" if X is None else "target_rows", first, stop - 1))
                 total = self._train_part(X, T, rate, exact, bias, threads, patience, total)
-        except BaseException:  # (a chunk's copy, or memory for the next chunk's panels, failed)
+        except BaseException:  # (a chunk changed, or memory ran out for a chunk's copy or panels)
             self.restore(saved)
             raise
         return total / count
