@@ -148,7 +148,7 @@ cdef class Core:
     cdef int split_rest      # train_rows calls to keep to one thread, after one the helper helped too little
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
     cdef QuerySplit query_split  # queries on two threads: their split of W(1), and its balance
-    cdef double[::1] H       # train_rows on two threads: the helper's outputs of each step's share, then its reply
+    cdef double[::1] H       # train_rows on two threads: the helper's copies and the lines (a Run; empty until then)
     cdef public Py_ssize_t hold_values   # rows holds a buffer of this many values or more (HOLD_VALUES)
     cdef public Py_ssize_t chunk_values  # train_rows copies held rows in chunks of this many values (CHUNK_VALUES)
 
@@ -193,7 +193,7 @@ cdef class Core:
         self.S = _block(s)
         self.S_next = _block(s)
         self.q_width = _aligned(widest_out)
-        self.H = _block(_aligned(net.n[1]) + 8 * reply_lines(net.n[1]))
+        self.H = _block(0)
         self.hold_values, self.chunk_values = HOLD_VALUES, CHUNK_VALUES
 
     def __dealloc__(self):
@@ -578,10 +578,15 @@ cdef class Core:
 
     @property
     def reply_numbers(self):
-        """For tests: the share numbers the lines of this network's reply carry (reply_lines)."""
-        cdef Py_ssize_t line
-        cdef double* reply = &self.H[_aligned(self.net.n[1])]
-        return [reply_mark(reply, line)[0] for line in range(reply_lines(self.net.n[1]))]
+        """For tests: the share numbers the lines of this network's runs on two threads carry
+        (both threads' lines, both sets; reply_lines), or [] before its first."""
+        cdef Py_ssize_t line, s = left_columns(self.net.n[1])
+        cdef Run run
+        if self.H.shape[0] == 0:
+            return []
+        run = run_in(&self.H[0], self.P.shape[0], self.S.shape[0], self.net.n[1], s)
+        return ([reply_mark(run.mine, line)[0] for line in range(2 * reply_lines(s))]
+                + [reply_mark(run.theirs, line)[0] for line in range(2 * reply_lines(self.net.n[1] - s))])
 
     @property
     def threads_used(self):
@@ -599,16 +604,19 @@ cdef class Core:
         cdef double* left = &panels[0]
         cdef double* right = left + _aligned(n_in * s)
         cdef long counts[3]
-        cdef double* own = &self.H[0]
-        cdef double* reply = own + _aligned(n_out)
+        cdef Py_ssize_t p_size = self.P.shape[0], s_size = self.S.shape[0]
+        cdef Run run
         cdef Handover* h = take_helper()
         if h == NULL:
             return None
+        if self.H.shape[0] == 0:
+            self.H = _block(run_size(p_size, s_size, n_out, s))
+        run = run_in(&self.H[0], p_size, s_size, n_out, s)
         with nogil:
             to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
-            total = train_rows_split(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
-                                     &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, h, patience,
-                                     left, right, s, own, reply, counts, total)
+            total = train_rows_split(net, &self.P[0], p_size, &self.S[0], &self.S_next[0], s_size, &X[0, 0],
+                                     X.shape[1], &T[0, 0], T.shape[1], X.shape[0], rate, exact, bias, h, patience,
+                                     left, right, s, &run, counts, total)
             from_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
             give_helper(h)
         if self.split_counts is None:

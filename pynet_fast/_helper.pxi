@@ -1,13 +1,17 @@
 # The helper thread: one per process (per compiled module), started the first time a call
-# can use it, which then lives as long as the process. A call that splits its work (a
-# train_many step's pass over W(1), a query's pass over W(1): _split.pxi) offers the
-# helper one share at a time and does the other share itself; the helper, on another
-# core, takes the share offered, unless the calling thread has already taken it.
+# can use it, which then lives as long as the process. A call that splits its work
+# (_split.pxi) offers the helper a share and does the other share itself: a query, its
+# share of the pass over W(1); train_many, a run of steps from a given one, in each of
+# which the helper does its share of the pass over W(1) and the rest of the step on
+# copies of its own. The helper, on another core, takes the share offered, unless the
+# calling thread has already taken it.
 #
 # Who takes a share: whichever thread claims it first. The calling thread offers it, does
 # its own share, then takes the offered share as well unless the helper has already
 # started it; so a helper that is asleep, slow to wake, or whose core is busy with other
-# work, never holds a call up: the call only runs on one thread.
+# work, never holds a call up: the call only runs on one thread. In a train_many run
+# the helper claims each step's share in turn, and the calling thread takes back a share
+# not claimed in time (the helper then leaves the run).
 #
 # Between shares the helper spins (about 50 µs), then sleeps on a condition variable
 # until a call wakes it: an idle helper costs no CPU. A train_many call wakes it at
@@ -208,13 +212,26 @@ watch_forks()
 cdef enum:
     SPINS = 2000  # pauses (about 50 µs) before a waiting thread gives up its core
     PATIENCE = SPINS + 1000  # a wait longer than the pauses and 1000 yields (about 0.5 ms) is long
-    TRIAL = 64    # the helper must take half of the first TRIAL steps offered, or is let go
-    TRAIN_SHARE = 1  # the share offered: update_then_forward_layer (train_many) ...
+    TRAIN_SHARE = 1  # the share offered: a run of train_many's steps (helper_run) ...
     QUERY_SHARE = 2  # ... or follow_columns (a query)
 
 cdef double BURST = 1e-4  # seconds: a query this soon after the last one wakes a sleeping helper
 cdef double STAY = 1.0    # seconds after it was let use all its CPUs again in which the helper leaves none
 cdef long PAUSES_TO_STAY = 3  # pauses after which a helper that left the calling thread's CPU may use it again
+
+
+ctypedef struct Run:
+    # The scratch of a network's train_many on two threads (Core.H, see run_in): the
+    # helper's copy of the parameters (of which it uses the layers above W(1)), its two
+    # sample states, and the lines each thread sends its part of Y(1) in (reply_lines),
+    # two sets each way, for even and odd shares.
+    double* Q
+    double* SH
+    double* SH_next
+    double* mine            # the calling thread's lines (columns [0, s) of Y(1)) ...
+    double* theirs          # ... and the helper's (the rest)
+    Py_ssize_t mine_size    # doubles in each set
+    Py_ssize_t theirs_size
 
 
 ctypedef struct Handover:
@@ -242,29 +259,36 @@ ctypedef struct Handover:
     bint once               # ... one after each time it is woken
     bint late               # tests: the helper first idles 5 ms after it is woken (a slow virtual machine)
     bint placed             # tests: the helper starts on the lowest of its CPUs alone (as if put there)
-    # the share offered, written before it is posted and not changed until it is done:
-    # update_then_forward_layer's or follow_columns's arguments
+    bint stalls             # tests: in train_many's runs each thread now and then idles 30 µs (see stall)
+    # the share offered, written before it is posted and not changed until it is done
     int kind                # TRAIN_SHARE or QUERY_SHARE
-    double* W
-    const double* B
+    double* W               # the right-hand columns of W(1): a panel (TRAIN_SHARE) or in place
     double rate
+    # QUERY_SHARE: follow_columns's arguments
+    const double* B
     const double* y
-    const double* d
-    const double* x
     double* o
     Py_ssize_t n_in
     Py_ssize_t n_out
-    Py_ssize_t stride       # QUERY_SHARE: the distance between W's rows
-    double* own             # TRAIN_SHARE: where the helper computes its outputs (the network's scratch) ...
-    double* reply           # ... and the lines it sends them back in (see reply_lines)
+    Py_ssize_t stride       # the distance between W's rows
+    # TRAIN_SHARE: a run of train_many's steps from step start (helper_run, _split.pxi)
+    const Layout* net
+    double* P               # the network's parameters (the helper updates its part of B(1) there)
+    Py_ssize_t p_size
+    const double* S         # the calling thread's state of sample start
+    Py_ssize_t s_size
+    const double* X
+    Py_ssize_t xs
+    const double* T
+    Py_ssize_t ts
+    Py_ssize_t start
+    Py_ssize_t count
+    Py_ssize_t s            # the columns of W(1) the calling thread keeps
+    bint exact
+    bint bias
+    Run run                 # the helper's copies and the lines of the network's run
 
 
-cdef inline void do_share(Handover* h, double* o) noexcept nogil:
-    """The share written in h, its outputs into o."""
-    if h.kind == TRAIN_SHARE:
-        update_then_forward_layer(h.W, h.B, h.rate, h.y, h.d, h.x, o, h.n_in, h.n_out)
-    else:
-        follow_columns(h, o)
 
 
 cdef extern from *:
@@ -289,16 +313,14 @@ cdef extern from *:
 
 
 cdef extern from *:
-    # The reply to a train_many share: the helper's outputs sent back in lines of eight
-    # doubles, seven values and the share's number in the eighth, which the helper writes
-    # last (a release store). The calling thread asks for every line at once and takes the
-    # values once each line carries the share's number, so the values come over with the
-    # news that they are done. Waiting on a counter and then reading the outputs costs two
-    # trips between the cores instead of one. Measured on a 2-vCPU virtual machine, with
-    # steps of a 784-100-10 network: 5-8% faster when its two CPUs are far apart (about 0.5
-    # µs a step), the same when they share a cache. A query keeps the counter: its reply
-    # came out 1-2% slower (there the calling thread is often still reading as the lines
-    # are written, and they go back and forth).
+    # Lines that carry values from one thread to the other in a train_many run: a thread's
+    # part of Y(1), in lines of eight doubles, seven values and the share's number in the
+    # eighth, which the sender writes last (a release store). The receiver asks for every
+    # line at once and takes the values once each line carries the share's number, so
+    # the values come over with the news that they are done: one trip between the cores
+    # instead of two (a counter, then the values). A query keeps a counter: lines for
+    # its reply came out 1-2% slower (there the calling thread is often still reading as
+    # the lines are written, and they go back and forth).
     """
     #define PYNET_REPLY_LINES(n) (((n) + 6) / 7)
     #if defined(__GNUC__) || defined(__clang__)
@@ -412,16 +434,16 @@ cdef void* helper_main(void* arg) noexcept nogil:
         if h.shares_left != 0 and split_claim(&h.claimed, posted - 1, posted):
             if h.shares_left > 0:
                 h.shares_left -= 1
+            if h.kind == TRAIN_SHARE:
+                split_store(&h.finished, helper_run(h, posted))
+                continue
             began = split_now() if h.slow else 0.0  # (tests: only the slow helper is timed)
-            do_share(h, h.own if h.kind == TRAIN_SHARE else h.o)
+            follow_columns(h, h.o)
             if h.slow:
                 took = split_now() - began
                 while split_now() - began < 4 * took:
                     split_pause()
-            if h.kind == TRAIN_SHARE:
-                reply_send(h.reply, h.own, h.n_out, posted)
-            else:
-                h.ended = split_now()
+            h.ended = split_now()
             split_store(&h.finished, posted)
     return NULL
 
@@ -437,25 +459,6 @@ cdef inline long offer(Handover* h) noexcept nogil:
 cdef inline bint taken_here(Handover* h, long k) noexcept nogil:
     """True when this thread takes share k (the helper had not): it must then do it."""
     return split_claim(&h.claimed, k - 1, k)
-
-
-cdef inline bint replied(Handover* h, long k) noexcept nogil:
-    """True when the helper's reply to train share k has come (then it did the share)."""
-    return reply_came(h.reply, h.n_out, k)
-
-
-cdef bint collect(Handover* h, long k, long patience, double* o) noexcept nogil:
-    """Wait for the helper's reply to train share k, which it took, and copy its outputs into
-    o; True when that took ``patience`` spins or more."""
-    cdef long spins = 0
-    while not reply_came(h.reply, h.n_out, k):
-        if spins < SPINS:
-            split_pause()
-        else:
-            split_yield()
-        spins += 1
-    reply_take(h.reply, o, h.n_out)
-    return spins >= patience
 
 
 cdef bint wait_for_helper(Handover* h, long k, long patience) noexcept nogil:
@@ -483,7 +486,8 @@ cdef Handover* the_helper = NULL
 cdef int helper_mode = 0  # 0: a thread; tests: 1, no thread to be had; 2, a thread that never
                           # helps; 3, a thread that helps at a quarter of its speed; 4, a thread
                           # that helps once each time it is woken; 5, a thread slow to come the
-                          # first time; 6, a thread that starts on the lowest of its CPUs
+                          # first time; 6, a thread that starts on the lowest of its CPUs; 7, a
+                          # thread whose train_many runs idle now and then, on both threads
 
 
 cdef Handover* take_helper() noexcept:
@@ -502,7 +506,7 @@ cdef Handover* take_helper() noexcept:
         if h == NULL:
             return NULL
         h.forks, h.slow, h.late = forks_seen, helper_mode == 3, helper_mode == 5
-        h.once, h.placed = helper_mode == 4, helper_mode == 6
+        h.once, h.placed, h.stalls = helper_mode == 4, helper_mode == 6, helper_mode == 7
         h.shares_left = 1 if h.once else -1
         h.bed = bed_new()
         if h.bed == NULL or (helper_mode != 2 and not start_thread(helper_main, h)):
@@ -523,7 +527,10 @@ def _set_helper_mode(int mode):
     thread that idles after each share three times as long as the share took (a quarter
     of its speed); 4, a thread that takes one share each time it is woken; 5, a thread that
     first idles 5 ms once woken; 6, a thread that starts on the lowest of its CPUs alone (as
-    if the system had put it there), which it may leave.
+    if the system had put it there), which it may leave; 7, a thread whose train_many runs
+    idle 30 µs now and then, the helper after some of its replies and the calling thread
+    after sending some of its lines (so that either runs a step ahead of the other); the
+    calling thread then takes no share back before ``patience`` spins.
     Takes effect for the next helper started (``_forget_helper`` makes the next call start one)."""
     global helper_mode
     helper_mode = mode
@@ -562,6 +569,15 @@ def _helper_moves():
 def _helper_thread_id():
     """For tests: the process's helper's thread id, for os.sched_getaffinity (0: none, or not Linux)."""
     return split_load(&the_helper.thread) if the_helper != NULL else 0
+
+
+cdef inline void stall(Handover* h, long number, long every) noexcept nogil:
+    """Tests (mode 7): idle 30 µs on every ``every``-th share of a run."""
+    cdef double began
+    if h.stalls and number % every == 0:
+        began = split_now()
+        while split_now() - began < 30e-6:
+            split_pause()
 
 
 cdef inline void count_pause(Handover* h) noexcept nogil:

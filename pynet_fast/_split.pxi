@@ -1,26 +1,40 @@
 # train_many and query on two threads: the pass over W(1) (for train_many the fused one,
 # update_then_forward_layer: U-W with F1 and F2 of the next sample; for a query F1 and F2)
 # split by columns between the calling thread and the helper thread (_helper.pxi), each
-# on its own core. Everything else (the errors and deltas, U-B, the layers above) runs on
-# the calling thread.
+# on its own core.
 #
 # Why the bits stay: column j of W(1) and output j of Y(1) are computed by exactly one
 # thread, by the operations of update_then_forward_layer in its order (every Z[j] still
 # gains its terms for i = 0, 1, ...); the columns never meet. The split changes who
 # computes a number, never how.
 #
-# The calling thread offers the right-hand share, does the left-hand share, then takes the
-# right-hand share as well unless the helper has already started it (_helper.pxi). When
-# train_many has had to wait long for the helper (it lost its core in the middle of a
-# step), it keeps the next steps to itself, more of them each time.
+# train_many: a run of steps on two threads. The calling thread offers the helper a run
+# from step k on. Once in, the helper keeps the right-hand columns of W(1) (and of B(1))
+# to itself, and runs every other part of each step on copies of its own: the layers
+# above W(1) (copied from the network when it joins), and the sample's outputs, errors
+# and deltas. Both threads compute the same numbers there, by the same operations on the
+# same inputs, so their copies stay equal bit for bit; only the calling thread's count.
+# Each step, each thread sends the other its part of the next sample's Y(1), in lines
+# that carry the share's number (reply_lines), and waits for the other's: one trip
+# between the cores a step, both ways at once. Handing each step's deltas over and the
+# outputs back took three trips one after the other (the post, the deltas, the reply):
+# on a virtual machine whose two CPUs were far apart, 0.5 µs or more a step.
+#
+# Whose share is whose: the helper claims each step's share before it starts on it (the
+# claimed counter, by compare-and-swap); the calling thread takes the share itself when
+# the helper has not claimed it by the time it is needed (the helper lost its core, or
+# has not come yet), and the helper, finding it taken, leaves the run. The calling thread
+# offers a new run only once the helper is out of the last (finished). Each thread can
+# be at most one step ahead of the other, so two sets of lines each way, for odd and even
+# shares, mean that no line is written before the other thread has read it.
 #
 # Why train_many works on a copy of W(1): the two threads would otherwise write to the
 # same rows of W(1) at once, and the cores' prefetchers pull each other's half of every
 # row back and forth (measured: five times slower than one thread). So for the length of
 # one call W(1) is copied into two panels, columns [0, s) and [s, n(1)), each contiguous
-# and on a cache line of its own; the result is copied back at the end. Y(1), the only
-# other thing both threads write, is split at s, a multiple of eight doubles from a
-# 64-byte boundary.
+# and on a cache line of its own; the result is copied back at the end. Y(1) and B(1),
+# the only other things both threads write, are split at s, a multiple of eight doubles
+# from a 64-byte boundary.
 #
 # A query only reads W(1): each thread reads its columns of the rows in place. The helper
 # starts on its columns while the calling thread is still reading the input list, row by
@@ -53,77 +67,215 @@ cdef Py_ssize_t left_columns(Py_ssize_t n_out) noexcept nogil:
     return ((n_out + 1) // 2 + ALIGN - 1) // ALIGN * ALIGN
 
 
-cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_next, const double* X,
-                             Py_ssize_t xs, const double* T, Py_ssize_t ts, Py_ssize_t count, double rate,
-                             bint exact, bint bias, Handover* h, long patience, double* left, double* right,
-                             Py_ssize_t s, double* own, double* reply, long* counts, double total) noexcept nogil:
-    """train_rows, with W(1) in the panels left (columns [0, s)) and right, and the right
-    panel's share of each fused pass offered to the helper h (which computes its outputs
-    in own and sends them back in reply: reply_lines); counts gets the steps the
-    helper did, those of them the calling thread waited long for, and the steps before
-    the helper's first (all of them when it took none).
+cdef enum:
+    TAKE_BACK = 128  # spins (about 3 µs) after which the calling thread takes back a share not claimed yet
+
+
+cdef Run run_in(double* block, Py_ssize_t p_size, Py_ssize_t s_size, Py_ssize_t n_out, Py_ssize_t s) noexcept nogil:
+    """The parts of a Run, in a block of run_size(...) doubles."""
+    cdef Run r
+    r.Q = block
+    r.SH = r.Q + (p_size + ALIGN - 1) // ALIGN * ALIGN
+    r.SH_next = r.SH + (s_size + ALIGN - 1) // ALIGN * ALIGN
+    r.mine = r.SH_next + (s_size + ALIGN - 1) // ALIGN * ALIGN
+    r.mine_size = 8 * reply_lines(s)
+    r.theirs = r.mine + 2 * r.mine_size
+    r.theirs_size = 8 * reply_lines(n_out - s)
+    return r
+
+
+cdef Py_ssize_t run_size(Py_ssize_t p_size, Py_ssize_t s_size, Py_ssize_t n_out, Py_ssize_t s) noexcept nogil:
+    return ((p_size + ALIGN - 1) // ALIGN * ALIGN + 2 * ((s_size + ALIGN - 1) // ALIGN * ALIGN)
+            + 16 * reply_lines(s) + 16 * reply_lines(n_out - s))
+
+
+cdef inline double* lines_of(double* lines, Py_ssize_t size, long number) noexcept nogil:
+    """The set of lines share ``number`` uses: the first for even shares, the second for odd."""
+    return lines + (number & 1) * size
+
+
+cdef void update_own_biases(const Layout* net, double* P, const double* S, double rate, Py_ssize_t first,
+                            Py_ssize_t stop) noexcept nogil:
+    """(U-B) B(1)[j] += lambda delta(1)[j] for j in [first, stop)."""
+    cdef Py_ssize_t j
+    for j in range(first, stop):
+        P[net.b[1] + j] = P[net.b[1] + j] + rate * S[net.d[1] + j]  # (U-B)
+
+
+cdef void update_biases_above(const Layout* net, double* P, const double* S, double rate) noexcept nogil:
+    """(U-B) B(l) += lambda delta(l) for l = 2 ... L."""
+    cdef int l
+    cdef Py_ssize_t j
+    for l in range(2, net.L + 1):
+        for j in range(net.n[l]):
+            P[net.b[l] + j] = P[net.b[l] + j] + rate * S[net.d[l] + j]  # (U-B)
+
+
+cdef long helper_run(Handover* h, long number) noexcept nogil:
+    """The helper's side of a train_many run (see the top of this file), from step h.start, whose
+    share ``number`` it has claimed; returns the number of the last share it claimed or tried
+    to. The run ends after the call's last share, or when the calling thread took a share.
+
+    Joining: the calling thread is at step h.start, with its deltas and biases done, and
+    waits for this share's reply before it changes either; the helper copies the layers
+    above W(1) and the sample's state from it, then works on its copies.
+    """
+    cdef const Layout* net = h.net
+    cdef Py_ssize_t k = h.start, s = h.s, n_in = net.n[0], n_out = net.n[1]
+    cdef double* Q = h.run.Q
+    cdef double* S = h.run.SH
+    cdef double* S_next = h.run.SH_next
+    cdef double* swap
+    cdef double* lines
+    cdef long spins
+    memcpy(Q + net.w[2], h.P + net.w[2], (h.p_size - net.w[2]) * sizeof(double))
+    memcpy(S, h.S, h.s_size * sizeof(double))
+    while True:
+        # this step's share: (U-W) on the right-hand panel, fused with (F1, F2) of the next sample
+        update_then_forward_layer(h.W, h.P + net.b[1] + s, h.rate, h.X + k * h.xs, S + net.d[1] + s,
+                                  h.X + (k + 1) * h.xs, S_next + net.y[1] + s, n_in, n_out - s)
+        reply_send(lines_of(h.run.theirs, h.run.theirs_size, number), S_next + net.y[1] + s, n_out - s, number)
+        stall(h, number, 7)
+        if k + 2 >= h.count:  # the call's last share
+            return number
+        # the calling thread's part of the next sample's Y(1)
+        lines = lines_of(h.run.mine, h.run.mine_size, number)
+        spins = 0
+        while not reply_came(lines, s, number):
+            if spins < SPINS:
+                split_pause()
+            else:
+                split_yield()
+            spins += 1
+        reply_take(lines, S_next + net.y[1], s)
+        # the next step, but for its share, on this thread's copies: (U-W) above W(1) fused
+        # with the forward pass there, (E-L) and (D, E-l or X-l), (U-B) above B(1)
+        update_then_forward_above(net, Q, S, S_next, h.rate)
+        swap = S
+        S = S_next
+        S_next = swap
+        k += 1
+        number += 1
+        output_error(net, S, h.T + k * h.ts)
+        back_errors(net, Q, S, h.exact)
+        if h.bias:
+            update_biases_above(net, Q, S, h.rate)
+        if h.shares_left == 0 or not split_claim(&h.claimed, number - 1, number):
+            return number  # (tests: a helper with no shares left leaves the rest to the calling thread)
+        if h.shares_left > 0:
+            h.shares_left -= 1
+        if h.bias:
+            update_own_biases(net, h.P, S, h.rate, s, n_out)
+
+
+cdef double train_rows_split(const Layout* net, double* P, Py_ssize_t p_size, double* S, double* S_next,
+                             Py_ssize_t s_size, const double* X, Py_ssize_t xs, const double* T, Py_ssize_t ts,
+                             Py_ssize_t count, double rate, bint exact, bint bias, Handover* h, long patience,
+                             double* left, double* right, Py_ssize_t s, Run* run, long* counts,
+                             double total) noexcept nogil:
+    """train_rows, with W(1) in the panels left (columns [0, s)) and right, the right panel's
+    share of the steps offered to the helper h in runs (see the top of this file); counts
+    gets the steps the helper did, those of them the calling thread waited long for, and
+    the steps before the helper's first (all of them when it took none).
 
     The steps are train_rows's, in its order; see that function. W(1) in P is only read
     for the first sample's forward pass, before any update, when it equals the panels.
-    After its own share of a step, this thread takes the right-hand share too if the
-    helper has not taken it. When it has had to wait ``patience`` spins or more for the
-    helper (PATIENCE: over about half a millisecond, the operating system gave the
-    helper's core to something else while it worked), it offers no step for a while,
-    first 256 steps and twice as many after each such wait, then wakes the helper (asleep
-    by then) with the next step it offers.
 
-    From the first step the helper takes on, each run of TRIAL steps offered is a trial:
-    when the helper took fewer than half of them, other work holds its core, and this
-    thread pauses the same way. Before that first step nothing is judged: a virtual
-    machine can take milliseconds to run a thread woken after a while asleep, and until
-    the helper comes each step offered costs this thread only two counters.
+    While the helper is not in a run, every step offers it one, from that step. When it
+    has not claimed a step's share by the time this thread has done its own (at the step
+    it joins at), or within TAKE_BACK spins (or ``patience``, when fewer) after that (later
+    steps: it lost its core, or other work holds it), this thread takes the share back
+    and the helper leaves the run. A share the helper took that this thread waited
+    ``patience`` spins or more for (PATIENCE: over about half a millisecond; the operating
+    system gave the helper's core to something else while it worked) counts as a long
+    wait, and this thread claims the next share itself, so that the helper leaves the run.
+    After either, it offers no run for a while, first 256 steps and twice as many after
+    each such pause, then wakes the helper (asleep by then) with the next run it offers.
     """
     cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1]
+    cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0, before = 0
     cdef double* swap
-    cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0
-    cdef Py_ssize_t before = 0  # the steps offered before the helper's first
-    cdef Py_ssize_t tried = 0, took = 0  # this trial's steps offered, and those the helper took
-    cdef bint pause
-    cdef long share = 0
+    cdef double* theirs
+    cdef bint joined = False, offering, came, waited_long, pause, leaving = False, ever = False, wake_next = True
+    cdef long number = 0, run_number = 0, spins
+    cdef long take_back = patience if h.stalls else min(patience, TAKE_BACK)  # (tests: stalls are not taken back)
     forward(net, P, S, X)
-    h.kind, h.W, h.B, h.rate, h.n_in, h.n_out = TRAIN_SHARE, right, P + net.b[1] + s, rate, n_in, n_out - s
-    h.own, h.reply = own, reply
     for k in range(count):
         total = total + output_error(net, S, T + k * ts)
         back_errors(net, P, S, exact)
-        if bias:
-            update_biases(net, P, S, rate)
+        if bias:  # the helper's part of B(1) is its own while it is in a run, but for the last step (no share)
+            update_own_biases(net, P, S, rate, 0, s if joined and k + 1 < count else n_out)
+            update_biases_above(net, P, S, rate)
         if k + 1 < count:
-            h.y, h.d, h.x, h.o = X + k * xs, S + net.d[1] + s, X + (k + 1) * xs, S_next + net.y[1] + s
-            if k >= alone_until:
-                reply_clear(h.reply, h.n_out)
-                share = offer(h)
+            offering = False
+            if joined:
+                number += 1
+            elif k >= alone_until and (not ever or split_load(&h.finished) >= run_number):
+                if number > split_load(&h.posted):  # (shares a run claimed are numbered past the post)
+                    split_store(&h.posted, number)
+                h.kind, h.W, h.rate, h.net, h.P, h.S, h.p_size, h.s_size = TRAIN_SHARE, right, rate, net, P, S, p_size, s_size
+                h.X, h.xs, h.T, h.ts, h.start, h.count, h.s = X, xs, T, ts, k, count, s
+                h.exact, h.bias, h.run = exact, bias, run[0]
+                reply_clear(run.mine, s)
+                reply_clear(run.mine + run.mine_size, s)
+                reply_clear(run.theirs, n_out - s)
+                reply_clear(run.theirs + run.theirs_size, n_out - s)
+                number = run_number = offer(h)
+                ever = False
+                offering = True
                 offered += 1
-                if k == alone_until:  # the first step offered, or the first after a pause:
-                    wake(h)           # a sleeping helper wakes to it (and takes later ones)
+                if wake_next:  # the first run offered, or the first after a pause:
+                    wake(h)    # a sleeping helper wakes to it (and takes later ones)
+                    wake_next = False
             update_then_forward_layer(left, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
                                       S_next + net.y[1], n_in, s)
-            pause = False
-            if k < alone_until or (not replied(h, share) and taken_here(h, share)):
-                do_share(h, h.o)
-            else:
-                if helped == 0:
-                    before = offered - 1
-                helped += 1
-                took += 1
-                if collect(h, share, patience, h.o):
-                    long_waits += 1
-                    pause = True
-            if k >= alone_until and helped:  # a step offered once the helper had come
-                tried += 1
-                if tried == TRIAL:  # a trial: taking fewer than half, it only competes with other work
-                    pause = pause or 2 * took < TRIAL
-                    tried = took = 0
+            came = pause = False
+            if joined or offering:
+                reply_send(lines_of(run.mine, run.mine_size, number), S_next + net.y[1], s, number)
+                stall(h, number, 5)
+                theirs = lines_of(run.theirs, run.theirs_size, number)
+                if offering and not reply_came(theirs, n_out - s, number) and taken_here(h, number):
+                    pass  # the helper has not come: this thread does the share
+                else:
+                    spins = 0
+                    waited_long = False
+                    while not reply_came(theirs, n_out - s, number):
+                        if spins == take_back and not offering and taken_here(h, number):
+                            break  # the helper lost its core before it claimed the share: it leaves the run
+                        if spins < SPINS:
+                            split_pause()
+                        else:
+                            split_yield()
+                        spins += 1
+                    else:
+                        came = True
+                        waited_long = spins >= patience
+                    if came:
+                        reply_take(theirs, S_next + net.y[1] + s, n_out - s)
+                        if helped == 0:
+                            before = offered - 1
+                        helped += 1
+                        ever = joined = True
+                        if waited_long:
+                            long_waits += 1
+                            pause = True
+                    else:
+                        if bias:  # the helper's part of B(1), which it had not updated
+                            update_own_biases(net, P, S, rate, s, n_out)
+                        joined = False
+                        pause = True
             if pause:
-                alone_until = k + alone_for
+                alone_until = k + 1 + alone_for
                 alone_for = min(2 * alone_for, 1 << 20)
-                tried = took = 0
+                leaving = joined
+                wake_next = True
                 count_pause(h)
+            if leaving and taken_here(h, number + 1):  # the next share: the helper leaves the run
+                number += 1
+                joined = leaving = False
+            if not came:
+                update_then_forward_layer(right, P + net.b[1] + s, rate, X + k * xs, S + net.d[1] + s,
+                                          X + (k + 1) * xs, S_next + net.y[1] + s, n_in, n_out - s)
             update_then_forward_above(net, P, S, S_next, rate)
             swap = S
             S = S_next
@@ -132,6 +284,11 @@ cdef double train_rows_split(const Layout* net, double* P, double* S, double* S_
             add_outer(left, rate, X + k * xs, S + net.d[1], n_in, s)
             add_outer(right, rate, X + k * xs, S + net.d[1] + s, n_in, n_out - s)
             update_weights_above(net, P, S, rate)
+    if ever:  # the helper may still be on its way out of the run: it reads X and T until then
+        while split_load(&h.finished) < run_number:
+            split_pause()
+    if number > split_load(&h.posted):
+        split_store(&h.posted, number)
     counts[0], counts[1], counts[2] = helped, long_waits, before if helped else offered
     return total
 
@@ -235,7 +392,7 @@ cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h
     forward_columns(P + net.w[1], n_out, P + net.b[1], S + net.y[0], S + net.y[1], n_in, s)
     ended = split_now()
     if taken_here(h, share):
-        do_share(h, h.o)
+        follow_columns(h, h.o)
     else:
         done = 1
         if wait_for_helper(h, share, patience):

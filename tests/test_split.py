@@ -227,6 +227,54 @@ def test_a_helper_slow_to_come_still_helps_once_it_is_there(split_network, helpe
     assert helped > 1000, compiled._core.split_counts  # (a long wait or two: its core taken for a moment)
 
 
+STALLING = r"""
+import sys
+import time
+sys.path.insert(0, sys.argv[1])
+import pynet
+from helpers import bits, load_backend
+from test_kernel_builds import with_build
+from test_parity import made_data
+
+fast = load_backend("fast")
+module = fast._select.load(sys.argv[2])
+module._set_helper_mode(7)
+module._forget_helper()
+inputs, targets = made_data(3000, 20, 3, state=6)
+pure = pynet.NeuralNetwork(20, 40, 3, 0.3, seed=3, bias=True)
+loss = pure.train_many(inputs, targets)
+deadline = time.monotonic() + 60
+helped = 0
+while helped < 1000 and time.monotonic() < deadline:  # (a busy machine may run the helper late)
+    compiled = with_build(fast.NeuralNetwork(20, 40, 3, 0.3, seed=3, bias=True), sys.argv[2])
+    core = compiled._core
+    assert type(core).__module__ == module.__name__
+    assert bits(core.train_rows(core.rows(inputs, 20), core.rows(targets, 3), 0.3, False, True, 2)) == bits(loss)
+    assert bits([pure.get_weights(), pure.get_biases()]) == bits([compiled.get_weights(), compiled.get_biases()])
+    helped = core.split_counts[0]
+print(helped)
+"""
+
+
+def test_either_thread_a_step_ahead_of_the_other_still_matches_pynet(split_network, build, tmp_path):  # noqa: F811
+    # mode 7: now and then the helper idles after sending its part of Y(1), so that the
+    # calling thread runs a step ahead and sends its next lines before the helper has read
+    # the last; and the calling thread idles after sending its lines, so that the helper
+    # runs ahead. Each way there are two sets of lines, for odd and even shares: with one,
+    # the thread ahead would write over lines not read yet (wrong bits, or both threads
+    # waiting for ever: hence a process of its own, with a time limit).
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = tmp_path / "stalling.py"
+    script.write_text(STALLING)
+    done = subprocess.run([sys.executable, str(script), here, build], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 1000  # the steps the helper did, of 2,999
+
+
 def test_a_new_helper_never_takes_an_old_reply_for_its_own(split_network, helper_mode):
     # the helper sends each step's outputs back in lines marked with the step's share number
     # (_helper.pxi, reply_lines); a new helper numbers its shares from 1 again, so a
