@@ -128,7 +128,8 @@ cdef long helper_run(Handover* h, long number) noexcept nogil:
     cdef double* swap
     cdef double* lines
     cdef long spins
-    memcpy(Q + net.w[2], h.P + net.w[2], (h.p_size - net.w[2]) * sizeof(double))
+    cdef Py_ssize_t above = net.w[2] if net.L > 1 else h.p_size  # (no layer above W(1): nothing to copy)
+    memcpy(Q + above, h.P + above, (h.p_size - above) * sizeof(double))
     memcpy(S, h.S, h.s_size * sizeof(double))
     while True:
         # this step's share: (U-W) on the right-hand panel, fused with (F1, F2) of the next sample

@@ -56,6 +56,19 @@ def test_two_hidden_layers_split_the_first(split_network, build, first, second):
     assert net._core.threads_used == 2
 
 
+@pytest.mark.parametrize("bias", [False, True])
+def test_no_hidden_layer_splits_the_output_layer(split_network, build, bias):  # noqa: F811
+    # W(1) is the output layer: each thread computes every output's error from the whole
+    # Y(1), and its own columns' deltas; several calls, so that the helper is in a run
+    inputs, targets = made_data(300, 30, 40, state=2)
+    pure = pynet.NeuralNetwork(30, [], 40, 0.3, seed=1, bias=bias)
+    compiled = with_build(load_backend("fast").NeuralNetwork(30, [], 40, 0.3, seed=1, bias=bias), build)
+    for _ in range(4):
+        assert bits(pure.train_many(inputs, targets)) == bits(compiled.train_many(inputs, targets))
+        assert compiled._core.threads_used == 2
+    assert bits([pure.get_weights(), pure.get_biases()]) == bits([compiled.get_weights(), compiled.get_biases()])
+
+
 def test_mnist_sized_network_matches_pynet(split_network, build):  # noqa: F811
     net = train_both(build, [100], n_in=784, n_out=10)
     assert net._core.threads_used == 2
