@@ -59,14 +59,25 @@ def test_two_hidden_layers_split_the_first(split_network, build, first, second):
 @pytest.mark.parametrize("bias", [False, True])
 def test_no_hidden_layer_splits_the_output_layer(split_network, build, bias):  # noqa: F811
     # W(1) is the output layer: each thread computes every output's error from the whole
-    # Y(1), and its own columns' deltas; several calls, so that the helper is in a run
+    # Y(1), and its own columns' deltas; calls until the helper has been in a run (on a
+    # busy machine it may come late, and a call after one it did little in keeps to one
+    # thread)
+    import time
+
     inputs, targets = made_data(300, 30, 40, state=2)
     pure = pynet.NeuralNetwork(30, [], 40, 0.3, seed=1, bias=bias)
     compiled = with_build(load_backend("fast").NeuralNetwork(30, [], 40, 0.3, seed=1, bias=bias), build)
-    for _ in range(4):
+    helped, calls = 0, 0
+    deadline = time.monotonic() + 60
+    while (helped == 0 or calls < 4) and time.monotonic() < deadline:
         assert bits(pure.train_many(inputs, targets)) == bits(compiled.train_many(inputs, targets))
-        assert compiled._core.threads_used == 2
-    assert bits([pure.get_weights(), pure.get_biases()]) == bits([compiled.get_weights(), compiled.get_biases()])
+        assert calls > 0 or compiled._core.threads_used == 2
+        if compiled._core.split_counts is not None:
+            helped += compiled._core.split_counts[0]
+        calls += 1
+        assert bits([pure.get_weights(), pure.get_biases()]) == bits(
+            [compiled.get_weights(), compiled.get_biases()])
+    assert helped > 0
 
 
 def test_mnist_sized_network_matches_pynet(split_network, build):  # noqa: F811
