@@ -289,8 +289,6 @@ ctypedef struct Handover:
     Run run                 # the helper's copies and the lines of the network's run
 
 
-
-
 cdef extern from *:
     # Software prefetches of a run of doubles that another thread wrote: when the two CPUs
     # are far apart (on different chiplets, say), each line takes some 300 ns to come over,

@@ -71,22 +71,21 @@ cdef enum:
     TAKE_BACK = 128  # spins (about 3 µs) after which the calling thread takes back a share not claimed yet
 
 
-cdef Run run_in(double* block, Py_ssize_t p_size, Py_ssize_t s_size, Py_ssize_t n_out, Py_ssize_t s) noexcept nogil:
+cdef Run run_in(double* block, Py_ssize_t p_size, Py_ssize_t s_size, Py_ssize_t n_out, Py_ssize_t s) noexcept:
     """The parts of a Run, in a block of run_size(...) doubles."""
     cdef Run r
     r.Q = block
-    r.SH = r.Q + (p_size + ALIGN - 1) // ALIGN * ALIGN
-    r.SH_next = r.SH + (s_size + ALIGN - 1) // ALIGN * ALIGN
-    r.mine = r.SH_next + (s_size + ALIGN - 1) // ALIGN * ALIGN
+    r.SH = r.Q + _aligned(p_size)
+    r.SH_next = r.SH + _aligned(s_size)
+    r.mine = r.SH_next + _aligned(s_size)
     r.mine_size = 8 * reply_lines(s)
     r.theirs = r.mine + 2 * r.mine_size
     r.theirs_size = 8 * reply_lines(n_out - s)
     return r
 
 
-cdef Py_ssize_t run_size(Py_ssize_t p_size, Py_ssize_t s_size, Py_ssize_t n_out, Py_ssize_t s) noexcept nogil:
-    return ((p_size + ALIGN - 1) // ALIGN * ALIGN + 2 * ((s_size + ALIGN - 1) // ALIGN * ALIGN)
-            + 16 * reply_lines(s) + 16 * reply_lines(n_out - s))
+cdef Py_ssize_t run_size(Py_ssize_t p_size, Py_ssize_t s_size, Py_ssize_t n_out, Py_ssize_t s) noexcept:
+    return _aligned(p_size) + 2 * _aligned(s_size) + 16 * reply_lines(s) + 16 * reply_lines(n_out - s)
 
 
 cdef inline double* lines_of(double* lines, Py_ssize_t size, long number) noexcept nogil:
@@ -109,6 +108,13 @@ cdef void update_biases_above(const Layout* net, double* P, const double* S, dou
     for l in range(2, net.L + 1):
         for j in range(net.n[l]):
             P[net.b[l] + j] = P[net.b[l] + j] + rate * S[net.d[l] + j]  # (U-B)
+
+
+cdef inline void post_past(Handover* h, long number) noexcept nogil:
+    """Move the post up to share ``number``, claimed in a run (a run's shares are numbered past
+    its post), so that the next share offered is numbered after it."""
+    if number > split_load(&h.posted):
+        split_store(&h.posted, number)
 
 
 cdef long helper_run(Handover* h, long number) noexcept nogil:
@@ -212,8 +218,7 @@ cdef double train_rows_split(const Layout* net, double* P, Py_ssize_t p_size, do
             if joined:
                 number += 1
             elif k >= alone_until and (not ever or split_load(&h.finished) >= run_number):
-                if number > split_load(&h.posted):  # (shares a run claimed are numbered past the post)
-                    split_store(&h.posted, number)
+                post_past(h, number)
                 h.kind, h.W, h.rate, h.net, h.P, h.S, h.p_size, h.s_size = TRAIN_SHARE, right, rate, net, P, S, p_size, s_size
                 h.X, h.xs, h.T, h.ts, h.start, h.count, h.s = X, xs, T, ts, k, count, s
                 h.exact, h.bias, h.run = exact, bias, run[0]
@@ -288,8 +293,7 @@ cdef double train_rows_split(const Layout* net, double* P, Py_ssize_t p_size, do
     if ever:  # the helper may still be on its way out of the run: it reads X and T until then
         while split_load(&h.finished) < run_number:
             split_pause()
-    if number > split_load(&h.posted):
-        split_store(&h.posted, number)
+    post_past(h, number)
     counts[0], counts[1], counts[2] = helped, long_waits, before if helped else offered
     return total
 
