@@ -149,6 +149,7 @@ cdef class Core:
     cdef int split_backoff   # how many the next such call sets split_rest to (1, 2, 4, ... 64)
     cdef QuerySplit query_split  # queries on two threads: their split of W(1), and its balance
     cdef double[::1] H       # train_rows on two threads: the helper's copies and the lines (a Run; empty until then)
+    cdef double[::1] I       # a query on two threads: the input streamed to the helper (choose_handover)
     cdef public Py_ssize_t hold_values   # rows holds a buffer of this many values or more (HOLD_VALUES)
     cdef public Py_ssize_t chunk_values  # train_rows copies held rows in chunks of this many values (CHUNK_VALUES)
 
@@ -194,6 +195,7 @@ cdef class Core:
         self.S_next = _block(s)
         self.q_width = _aligned(widest_out)
         self.H = _block(0)
+        self.I = _block(net.n[0])
         self.hold_values, self.chunk_values = HOLD_VALUES, CHUNK_VALUES
 
     def __dealloc__(self):
@@ -352,6 +354,7 @@ cdef class Core:
         cdef const Layout* net = &self.net
         cdef double* S
         cdef Handover* h
+        cdef double* streamed_input
         cdef long share = 0
         if x.shape[0] != net.n[0]:
             raise ValueError("the input does not fit this network")
@@ -360,7 +363,12 @@ cdef class Core:
         memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
         h = self._query_helper(threads)
         if h != NULL:
-            share = offer_query(net, &self.P[0], S, h, net.n[0], &self.query_split)
+            streamed_input = NULL
+            if h.queries_alone == 0 and query_streams(&self.query_split):  # (else no share is offered)
+                streamed_input = &self.I[0]
+                stream(streamed_input, &x[0], net.n[0])
+                streamed()
+            share = offer_query(net, &self.P[0], S, h, net.n[0], &self.query_split, streamed_input)
         return self._finish_query(h, share, patience)
 
     def query_floats(self, values, int threads=1, long patience=-1):
@@ -378,13 +386,16 @@ cdef class Core:
         cdef double* S
         cdef double largest
         cdef Handover* h
+        cdef double* streamed_input = NULL
         cdef long share = 0
         self.flush()
         S = &self.S[0]
         h = self._query_helper(threads)
         if h != NULL:
-            share = offer_query(net, &self.P[0], S, h, 0, &self.query_split)
-        if not _read_plain_floats(values, S + net.y[0], net.n[0], &largest, &h.ready if share else NULL):
+            streamed_input = &self.I[0] if query_streams(&self.query_split) else NULL
+            share = offer_query(net, &self.P[0], S, h, 0, &self.query_split, streamed_input)
+        if not _read_plain_floats(values, S + net.y[0], net.n[0], &largest, &h.ready if share else NULL,
+                                  streamed_input if share else NULL):
             if share:
                 with nogil:
                     withdraw_query(h, share)
@@ -575,6 +586,11 @@ cdef class Core:
     def query_columns(self):
         """The columns of W(1) a query on two threads leaves to the calling thread (0: none yet)."""
         return self.query_split.at
+
+    @property
+    def query_handovers(self):
+        """Queries the helper helped with, by how their input reached it: (in place, streamed)."""
+        return self.query_split.handed[0], self.query_split.handed[1]
 
     @property
     def reply_numbers(self):

@@ -293,13 +293,16 @@ cdef extern from *:
     # Software prefetches of a run of doubles that another thread wrote: when the two CPUs
     # are far apart (on different chiplets, say), each line takes some 300 ns to come over,
     # and a loop that meets them one by one waits for each in turn; asked for together,
-    # they come over side by side.
+    # they come over side by side. The empty asm keeps the loop: GCC deletes a loop whose
+    # only statements are prefetches (it did, at -O3, until this was added).
     """
     #if defined(__GNUC__) || defined(__clang__)
     static inline void pynet_prefetch_lines(const double* p, Py_ssize_t n) {
         Py_ssize_t k;
-        for (k = 0; k < n; k += 8)
+        for (k = 0; k < n; k += 8) {
             __builtin_prefetch(p + k, 0, 3);
+            __asm__ __volatile__("");
+        }
         if (n > 0)
             __builtin_prefetch(p + n - 1, 0, 3);
     }

@@ -103,9 +103,11 @@ cdef extern from *:
     # The list's array of pointers is read once: it is fetched ahead, marked as data to be
     # used once, so that it does not push the weights (which the query reads next) out of
     # the core's cache (measured: 0.2-0.3 µs a query of 784 floats, 1,000 different lists).
+    # The empty asm keeps the loop of prefetches (see pynet_prefetch_lines).
     """
     #if (defined(__GNUC__) || defined(__clang__)) && !defined(PYPY_VERSION)
-    #define pynet_prefetch_item(o, i) __builtin_prefetch(&((PyListObject*)(o))->ob_item[i], 0, 0)
+    #define pynet_prefetch_item(o, i) \
+        do { __builtin_prefetch(&((PyListObject*)(o))->ob_item[i], 0, 0); __asm__ __volatile__(""); } while (0)
     #else
     #define pynet_prefetch_item(o, i) ((void)0)
     #endif
@@ -114,15 +116,49 @@ cdef extern from *:
 
 cdef enum:
     AHEAD = 64  # items: eight cache lines of pointers
+    STREAM_AHEAD = 256  # values between two counts of a streamed input (see _read_plain_floats)
+
+
+cdef extern from *:
+    # A query's input as the helper thread reads it, when it is streamed (_split.pxi): the
+    # stores go to memory without first taking the lines from the helper's core, which
+    # read them in the last query. Taking them first cost 2.2-2.9 µs for 784 values when
+    # the two CPUs were far apart (every line a trip to the other chiplet and back), a
+    # streamed copy 0.7-0.8. pynet_streamed() must run before the count that says the
+    # values are in (they are not ordered with later stores). Without SSE2, plain stores.
+    """
+    #if defined(__SSE2__) || defined(_M_X64)
+    #include <emmintrin.h>
+    static void pynet_stream(double* to, const double* from, Py_ssize_t n) {
+        Py_ssize_t i = 0;
+        for (; i + 2 <= n; i += 2)  /* to: 16-byte aligned (a block's start plus whole lines) */
+            _mm_stream_pd(to + i, _mm_loadu_pd(from + i));
+        for (; i < n; i++)
+            to[i] = from[i];
+    }
+    static inline void pynet_streamed(void) { _mm_sfence(); }
+    #else
+    static void pynet_stream(double* to, const double* from, Py_ssize_t n) {
+        Py_ssize_t i;
+        for (i = 0; i < n; i++)
+            to[i] = from[i];
+    }
+    static inline void pynet_streamed(void) {}
+    #endif
+    """
+    void stream "pynet_stream"(double* to, const double* src, Py_ssize_t n) noexcept nogil
+    void streamed "pynet_streamed"() noexcept nogil
 
 
 cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, double* largest,
-                             long* ready) noexcept:
+                             long* ready, double* stream_to=NULL) noexcept:
     """Copy a list of exactly ``length`` finite numbers into out, and their largest magnitude
     into largest; False for anything else, with out partly written. Unless ``ready`` is
     NULL, the count of values in and checked so far is stored there after every AHEAD
     values (for a helper thread that follows the input: _split.pxi): the helper only
-    ever reads finite numbers.
+    ever reads finite numbers. Unless ``stream_to`` is NULL, the values are also streamed
+    there (pynet_stream), and counted every STREAM_AHEAD values: each count waits for the
+    streamed stores to land (about one trip between the cores).
 
     Only the numbers whose reading cannot run Python code are taken: float itself, the
     subclass of float already found to convert by its stored value (numpy.float64, see
@@ -152,7 +188,12 @@ cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, doub
         m = max_or_inf(m, largest_of(out + first, stop - first))
         if not m < INFINITY:
             return False
-        if ready != NULL:
+        if stream_to != NULL:
+            stream(stream_to + first, out + first, stop - first)
+            if stop % STREAM_AHEAD == 0 or stop == length:
+                streamed()
+                split_store(ready, stop)
+        elif ready != NULL:
             split_store(ready, stop)
         first = stop
     largest[0] = m

@@ -38,7 +38,9 @@
 #
 # A query only reads W(1): each thread reads its columns of the rows in place. The helper
 # starts on its columns while the calling thread is still reading the input list, row by
-# row as the values come in (follow_columns).
+# row as the values come in (follow_columns). It reads the input either where the calling
+# thread keeps it or from a copy streamed to it, whichever has lately been faster
+# (choose_handover).
 #
 # Included by _core.pxi, after _helper.pxi.
 
@@ -302,19 +304,94 @@ cdef int QUERY_BALANCE = 32     # queries the helper helped with, timed, between
 cdef double LAG_COLUMNS = 10.0  # the gap, in columns' time, that moves a query's split (balance_query)
 
 
+cdef enum:
+    TRIAL = 32          # queries the helper helped with, in each way, in a trial ...
+    TRIAL_SKIPPED = 4   # ... the first of which are not timed ...
+    TRIED = 1024        # ... at the start of every this many (see choose_handover)
+
+cdef int query_handover = 0  # tests: 0, queries choose how to hand the input over; 1, never streamed; 2, always
+
+
 ctypedef struct QuerySplit:
     Py_ssize_t at           # the columns of W(1) the calling thread takes in a query (0: not chosen yet)
     double lag              # over the queries timed since the last look: how much later the
                             # helper finished than this thread (seconds, summed) ...
     double column           # ... and this thread's time per column (summed)
     int timed               # how many queries that is
+    # how the input is handed to the helper (choose_handover): in place, or streamed to a copy
+    bint streams            # the handover chosen
+    bint streaming          # the handover of the query under way
+    double offered          # when it was offered (split_now)
+    long helped             # queries the helper helped with
+    double trial[2 * TRIAL] # the times of a trial's queries (choose_handover)
+    long handed[2]          # queries handed over each way (in place, streamed), ever
+
+
+cdef bint query_streams(QuerySplit* q) noexcept nogil:
+    """Whether the next query streams its input to the helper (see choose_handover)."""
+    cdef long at = q.helped % TRIED
+    if query_handover:
+        return query_handover == 2
+    if at < 2 * TRIAL:
+        return TRIAL // 2 <= at < 3 * TRIAL // 2  # a trial: in place, streamed, in place
+    return q.streams
+
+
+cdef double median_of(double* values, Py_ssize_t n) noexcept nogil:
+    """The median (the higher middle value) of n values, which this sorts."""
+    cdef Py_ssize_t i, j
+    cdef double v
+    for i in range(1, n):
+        v = values[i]
+        j = i
+        while j > 0 and values[j - 1] > v:
+            values[j] = values[j - 1]
+            j -= 1
+        values[j] = v
+    return values[n // 2]
+
+
+cdef void choose_handover(QuerySplit* q, double took) noexcept nogil:
+    """Time a query the helper helped with: ``took`` seconds from its offer until both
+    threads were done with their shares of W(1).
+
+    The input reaches the helper in one of two ways. In place: the helper reads the
+    calling thread's copy of it, S's Y(0). Streamed: the calling thread also streams it
+    to a block the helper alone reads (Core.I, pynet_stream). In place is faster when
+    the two CPUs share a cache; streamed when they are far apart, where the calling
+    thread's stores into lines the helper read last time wait for a trip to its core
+    and back, line by line. Which of the two it is changes while a process runs (see
+    the README's Speed), so the queries try both. Of every TRIED queries the helper helps
+    with, the first 2 * TRIAL are a trial: TRIAL / 2 in place, TRIAL streamed, TRIAL / 2
+    in place again, so that what changes meanwhile (the caches filling in a network's
+    first queries, the split moving: balance_query) weighs on both ways alike. Until the
+    next trial the queries keep to the way whose median time was the shorter. After each
+    change of way, TRIAL_SKIPPED queries are not counted: they pay for the way before
+    (taking turns query by query, each streamed query paid for the lines that the query
+    in place before it had the helper read). The median, not the sum: one query that
+    lost its core would outweigh the rest.
+    """
+    cdef long at = q.helped % TRIED, i, n = 0
+    cdef double in_place[TRIAL]
+    if at < 2 * TRIAL and q.streaming == (TRIAL // 2 <= at < 3 * TRIAL // 2):
+        q.trial[at] = took
+    q.handed[q.streaming] += 1
+    q.helped += 1
+    if q.helped % TRIED == 2 * TRIAL:
+        for i in range(TRIAL_SKIPPED, TRIAL // 2):
+            in_place[n] = q.trial[i]
+            in_place[n + 1] = q.trial[i + 3 * TRIAL // 2]
+            n += 2
+        q.streams = (median_of(q.trial + TRIAL // 2 + TRIAL_SKIPPED, TRIAL - TRIAL_SKIPPED)
+                     < median_of(in_place, n))
 
 
 cdef long offer_query(const Layout* net, const double* P, double* S, Handover* h, Py_ssize_t ready,
-                      QuerySplit* q) noexcept nogil:
+                      QuerySplit* q, double* streamed_input) noexcept nogil:
     """Offer the helper h the right-hand columns of W(1) (from q.at) for the query whose input
-    is (being) written into S's Y(0), ``ready`` of its values already in; the share's number
-    for finish_query, or 0 when none is offered (see there).
+    is (being) written into S's Y(0), and into ``streamed_input`` unless that is NULL,
+    ``ready`` of its values already in; the share's number for finish_query, or 0 when
+    none is offered (see there).
 
     The helper follows the input as it comes (follow_columns): the calling thread publishes
     how many values are in (h.ready) while it reads the list, so the helper's pass over its
@@ -330,7 +407,9 @@ cdef long offer_query(const Layout* net, const double* P, double* S, Handover* h
         h.queries_alone -= 1
         return 0
     h.kind, h.W, h.stride, h.B = QUERY_SHARE, <double*>P + net.w[1] + s, n_out, P + net.b[1] + s
-    h.y, h.o, h.n_in, h.n_out = S + net.y[0], S + net.y[1] + s, net.n[0], n_out - s
+    h.y = streamed_input if streamed_input != NULL else S + net.y[0]
+    h.o, h.n_in, h.n_out = S + net.y[1] + s, net.n[0], n_out - s
+    q.streaming, q.offered = streamed_input != NULL, now
     split_store(&h.ready, ready)
     share = offer(h)
     if now - h.last_query < BURST:  # queries in a burst: the helper should be up
@@ -350,11 +429,16 @@ cdef void balance_query(QuerySplit* q, double lag, double took, Py_ssize_t n_out
     while; a fixed split waits for whichever is late. Moving eight columns shortens the
     gap by about sixteen columns' time, so a gap of over ten leaves one of six at most, and
     the split does not swing back. It costs nothing to move: a query reads W(1) in place.
-    A lag longer than this thread's whole share (a thread that lost its core for a moment)
-    counts as that long.
+
+    A lag longer than this thread's whole share, or than 2 * LAG_COLUMNS of its columns
+    when the share is narrower, counts as that long (a thread that lost its core for a
+    moment). Bounded by the share alone, a share under LAG_COLUMNS columns could never
+    grow back: its lag was cut to less than the gap that moves the split.
     """
-    q.lag += min(max(lag, -took), took)
-    q.column += took / q.at
+    cdef double column = took / q.at
+    cdef double bound = max(took, 2 * LAG_COLUMNS * column)
+    q.lag += min(max(lag, -bound), bound)
+    q.column += column
     q.timed += 1
     if q.timed == QUERY_BALANCE:
         if q.lag > LAG_COLUMNS * q.column and q.at + ALIGN < n_out:
@@ -362,6 +446,24 @@ cdef void balance_query(QuerySplit* q, double lag, double took, Py_ssize_t n_out
         elif q.lag < -LAG_COLUMNS * q.column and q.at > ALIGN:
             q.at -= ALIGN
         q.lag, q.column, q.timed = 0.0, 0.0, 0
+
+
+def _set_query_handover(int handover):
+    """For tests: 0, queries choose how to hand their input to the helper (choose_handover);
+    1, always in place; 2, always streamed."""
+    global query_handover
+    query_handover = handover
+
+
+def _balanced_split(Py_ssize_t at, Py_ssize_t n_out, timings):
+    """For tests: where balance_query leaves a query's split of ``n_out`` columns, from ``at``
+    columns on the calling thread, after the queries ``timings`` (pairs: the helper's lag
+    and this thread's time, in seconds)."""
+    cdef QuerySplit q
+    q.at, q.lag, q.column, q.timed = at, 0.0, 0.0, 0
+    for lag, took in timings:
+        balance_query(&q, lag, took, n_out)
+    return q.at
 
 
 cdef void withdraw_query(Handover* h, long share) noexcept nogil:
@@ -407,6 +509,7 @@ cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h
         else:
             h.alone_next = 0
             balance_query(q, h.ended - ended, ended - began, n_out)
+            choose_handover(q, max(ended, h.ended) - q.offered)  # (no clock read of its own)
         prefetch_lines(S + net.y[1] + s, n_out - s)  # the helper's outputs, for the layer above
     for l in range(2, net.L + 1):
         forward_layer(P + net.w[l], P + net.b[l], S + net.y[l - 1], S + net.y[l], net.n[l - 1], net.n[l])

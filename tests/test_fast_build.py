@@ -143,6 +143,9 @@ def test_no_fused_multiply_add_in_the_machine_code():
         fused = [line for line in code.splitlines() if "vfmadd" in line or "vfmsub" in line or "vfnm" in line]
         assert fused == [], (path, fused[:5])
         assert "_ZGV" not in code, path
+        # the prefetches of the lines another thread wrote (pynet_prefetch_lines), two loops:
+        # GCC once deleted both, which left the cores to fetch those lines one at a time
+        assert code.count("prefetcht0") >= 2, path
         if build == "avx2":
             assert "ymm" in code  # the point of the module: four doubles to a register
         if build == "avx512":

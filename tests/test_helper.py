@@ -125,6 +125,86 @@ def test_a_slow_helper_is_left_fewer_columns_of_a_query(split_queries, helper_mo
     assert compiled._core.query_columns <= 96  # the helper keeps a line of columns at least
 
 
+@pytest.fixture
+def handover():
+    """Sets how every build's queries hand their input to the helper: 0, as they choose; 1,
+    in place; 2, streamed to a copy (choose_handover)."""
+    modules = [load_backend("fast")._select.load(name) for name in runnable_builds()]
+
+    def choose(way):
+        for module in modules:
+            module._set_query_handover(way)
+
+    yield choose
+    choose(0)
+
+
+@pytest.mark.parametrize("way", [1, 2])
+@pytest.mark.parametrize("n_in", [784, 785, 1001])
+def test_each_handover_of_the_input_gives_pynet_bits(split_queries, handover, n_in, way):
+    # lists (streamed as they are read, counted every 256 values) and loaded inputs (streamed
+    # whole), of lengths that leave a part of a count and an odd value at the end
+    if split_queries._cpus() < 2:
+        pytest.skip("one CPU: the helper may never get to run while a query waits")
+    handover(way)
+    pure, compiled = twins(n_in, [100], 10, bias=True)
+    rows, _ = made_data(20, n_in, 10, state=n_in)
+    expected = [bits(pure.query(row)) for row in rows]
+    before = compiled._core.query_handovers
+    helped = 0
+    deadline = time.monotonic() + 20
+    while helped < 20 and time.monotonic() < deadline:
+        for row, wanted in zip(rows, expected):
+            assert bits(compiled.query(row)) == wanted
+            helped += compiled._core.query_helped is True
+            assert bits(compiled.query(tuple(row))) == wanted  # (the loaded path)
+            helped += compiled._core.query_helped is True
+    assert helped >= 20
+    after = compiled._core.query_handovers
+    assert after[way - 1] - before[way - 1] == helped  # every query the helper helped with went that way
+    assert after[2 - way] == before[2 - way]
+
+
+def test_queries_try_both_handovers(split_queries, handover):
+    # 32 queries helped with in the handover chosen, then 32 the other way, then the faster
+    if split_queries._cpus() < 2:
+        pytest.skip("one CPU: the helper may never get to run while a query waits")
+    handover(0)
+    pure, compiled = twins(784, [100], 10)
+    row = made_data(1, 784, 10, state=7)[0][0]
+    expected = bits(pure.query(row))
+    deadline = time.monotonic() + 30
+    while sum(compiled._core.query_handovers) < 64 and time.monotonic() < deadline:
+        assert bits(compiled.query(row)) == expected
+    in_place, streamed = compiled._core.query_handovers
+    assert in_place + streamed >= 64
+    assert in_place >= 32 and streamed >= 32
+
+
+@pytest.mark.parametrize("at", [8, 16, 48])
+def test_a_query_split_moves_back_from_any_width(at):
+    # balance_query, fed timings: every 32 queries the helper helped with, the split moves a
+    # line of columns (8) toward the thread that finished first, when the other finished
+    # later by over ten of the calling thread's columns' time on average
+    fast = load_backend("fast")
+    columns = 100
+    for name in runnable_builds():
+        balanced = fast._select.load(name)._balanced_split
+        per_column = 1e-7
+        took = at * per_column
+        helper_late = [(20 * per_column, took)] * 32  # the helper ends 20 columns' time later
+        caller_late = [(-20 * per_column, took)] * 32
+        assert balanced(at, columns, helper_late) == at + 8
+        assert balanced(at, columns, caller_late) == max(at - 8, 8)  # a line of columns stays
+        assert balanced(at, columns, helper_late[:31]) == at  # 32 queries between moves
+        assert balanced(at, columns, [(5 * per_column, took)] * 32) == at  # a gap of 5 is left alone
+        # a lag of a thread that lost its core for a moment counts as 20 columns at most: one
+        # such query among 32 on time moves nothing
+        assert balanced(at, columns, [(1e-3, took)] + [(0.0, took)] * 31) == at
+        # ... on each thread
+        assert balanced(96, columns, [(20 * per_column, 96 * per_column)] * 32) == 96
+
+
 def test_a_helper_that_never_helps_or_none_at_all_changes_no_bit(split_queries, helper_mode):  # noqa: F811
     pure, compiled = twins(784, [100], 10)
     rows, _ = made_data(3, 784, 10, state=6)
