@@ -327,13 +327,18 @@ ctypedef struct QuerySplit:
     long handed[2]          # queries handed over each way (in place, streamed), ever
 
 
+cdef inline bint streamed_in_trial(long at) noexcept nogil:
+    """Whether query ``at`` of a trial (at < 2 * TRIAL) streams: in place, streamed, in place."""
+    return TRIAL // 2 <= at < 3 * TRIAL // 2
+
+
 cdef bint query_streams(QuerySplit* q) noexcept nogil:
     """Whether the next query streams its input to the helper (see choose_handover)."""
     cdef long at = q.helped % TRIED
     if query_handover:
         return query_handover == 2
     if at < 2 * TRIAL:
-        return TRIAL // 2 <= at < 3 * TRIAL // 2  # a trial: in place, streamed, in place
+        return streamed_in_trial(at)
     return q.streams
 
 
@@ -373,7 +378,7 @@ cdef void choose_handover(QuerySplit* q, double took) noexcept nogil:
     """
     cdef long at = q.helped % TRIED, i, n = 0
     cdef double in_place[TRIAL]
-    if at < 2 * TRIAL and q.streaming == (TRIAL // 2 <= at < 3 * TRIAL // 2):
+    if at < 2 * TRIAL and q.streaming == streamed_in_trial(at):  # (not so while tests force a way)
         q.trial[at] = took
     q.handed[q.streaming] += 1
     q.helped += 1
