@@ -142,8 +142,9 @@ def handover():
 @pytest.mark.parametrize("way", [1, 2])
 @pytest.mark.parametrize("n_in", [784, 785, 1001])
 def test_each_handover_of_the_input_gives_pynet_bits(split_queries, handover, n_in, way):
-    # lists (streamed as they are read, counted every 256 values) and loaded inputs (streamed
-    # whole), of lengths that leave a part of a count and an odd value at the end
+    # lists (streamed as they are read, counted after 64, 192, 448, 960 values and at the end)
+    # and loaded inputs (streamed whole), of lengths that end past the last count, some with
+    # an odd value at the end
     if split_queries._cpus() < 2:
         pytest.skip("one CPU: the helper may never get to run while a query waits")
     handover(way)
