@@ -202,28 +202,78 @@ ctypedef struct Jittered:
 
 
 cdef enum:
-    JITTER_PER_THREAD = 64  # jittered samples worth a thread of their own
+    JITTER_PER_THREAD = 64  # jittered samples worth a Python thread of their own (_in_runs)
+    JITTER_BLOCK = 8        # jittered samples a thread takes at a time, when the helper thread helps
+
+
+ctypedef struct JitterJob:
+    # The jittered samples of one jitter_samples call, to sample without the GIL.
+    const unsigned char* images
+    unsigned char* out
+    const Jittered* items
+    Py_ssize_t count        # of items
+    Py_ssize_t rows, cols
+    bint nearest
+
+
+cdef void sample_jittered(const JitterJob* job, Py_ssize_t first, Py_ssize_t stop, double* padded) noexcept nogil:
+    """The jittered samples first ... stop - 1 of the job, each into its place in job.out."""
+    cdef Py_ssize_t size = job.rows * job.cols, i
+    cdef const Jittered* item
+    for i in range(first, stop):
+        item = &job.items[i]
+        sample(job.images + item.image * size, job.rows, job.cols, item.dx, item.dy,
+               item.m[0], item.m[1], item.m[2], item.m[3], job.nearest, padded, job.out + item.at * size)
+
+
+cdef void take_jitter_blocks(Handover* h, double* padded) noexcept nogil:
+    """Blocks of JITTER_BLOCK jittered samples of the job offered to h (JITTER_SHARE), taken in
+    turn with the other thread (h.next_image), until none is left. Each sample is made whole
+    by one thread, so which thread takes which block changes no bit; a thread that comes
+    late, or loses its core, only takes fewer blocks."""
+    cdef const JitterJob* job = <const JitterJob*>h.jitter
+    cdef Py_ssize_t first
+    while True:
+        first = split_take(&h.next_image, JITTER_BLOCK)
+        if first >= job.count:
+            return
+        sample_jittered(job, first, min(first + JITTER_BLOCK, job.count), padded)
+        if padded == h.padded:  # (the helper: counted for tests)
+            split_store(&h.jitter_blocks, h.jitter_blocks + 1)
 
 
 cdef class JitterRun:
-    """The sampling half of jitter_samples: run(first, stop) makes the jittered samples first ... stop - 1."""
+    """The sampling half of jitter_samples: on this thread and the helper thread (with_helper), or
+    run(first, stop) for the samples first ... stop - 1, on threads of _in_runs."""
 
-    cdef const unsigned char* images
-    cdef unsigned char* out
-    cdef Jittered* items
-    cdef Py_ssize_t rows, cols
-    cdef bint nearest
+    cdef JitterJob job
 
     def run(self, Py_ssize_t first, Py_ssize_t stop):
-        cdef double[::1] border = padded_block(self.rows, self.cols)  # each thread's own
-        cdef Py_ssize_t size = self.rows * self.cols, i
-        cdef Jittered* item
+        cdef double[::1] border = padded_block(self.job.rows, self.job.cols)  # each thread's own
         with nogil:
-            for i in range(first, stop):
-                item = &self.items[i]
-                sample(self.images + item.image * size, self.rows, self.cols, item.dx, item.dy,
-                       item.m[0], item.m[1], item.m[2], item.m[3], self.nearest, &border[0],
-                       self.out + item.at * size)
+            sample_jittered(&self.job, first, stop, &border[0])
+        return True
+
+    def with_helper(self):
+        """Every sample, this thread and the process's helper thread taking blocks in turn; False
+        (nothing done) when the helper is not to be had."""
+        cdef double[::1] mine = padded_block(self.job.rows, self.job.cols)
+        cdef double[::1] theirs = padded_block(self.job.rows, self.job.cols)
+        cdef Handover* h = take_helper()
+        cdef long share
+        if h == NULL:
+            return False
+        h.kind = JITTER_SHARE
+        h.jitter = <void*>&self.job
+        h.padded = &theirs[0]
+        split_store(&h.next_image, 0)
+        with nogil:
+            share = offer(h)
+            wake(h)
+            take_jitter_blocks(h, &mine[0])
+            if not taken_here(h, share) and wait_for_helper(h, share, PATIENCE):
+                count_pause(h)  # (it had lost its core in the middle of a block)
+            give_helper(h)
         return True
 
 
@@ -238,10 +288,13 @@ def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py
     as Random.uniform draws it, and each only where its bound is not 0 (Jitter.draw).
 
     The transforms are drawn first, in order, with the GIL; then the jittered images are
-    sampled without it, split over up to ``threads`` threads (an image is made by the same
-    operations whichever thread makes it).
+    sampled without it, on up to ``threads`` threads (an image is made by the same
+    operations whichever thread makes it): where that makes two at most, this thread and
+    the process's helper thread (_helper.pxi) take blocks of JITTER_BLOCK images in turn,
+    from 2 * JITTER_BLOCK jittered images; else, or when the helper is busy with another
+    call, runs of at least JITTER_PER_THREAD images each go to threads started for the call.
     """
-    cdef Py_ssize_t size = rows * cols, n = len(picked), j = 0, s, k, jittered = 0
+    cdef Py_ssize_t size = rows * cols, n = len(picked), j = 0, s, k, jittered = 0, many
     cdef double angle, factor, slant
     cdef Jittered* item
     if rows < 1 or cols < 1 or count < 1 or images.shape[0] != count * size:
@@ -250,8 +303,9 @@ def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py
     result = bytearray(n * size)
     cdef unsigned char[::1] out = result
     cdef JitterRun job = JitterRun()
-    job.items = <Jittered*>PyMem_Malloc(max(n, 1) * sizeof(Jittered))
-    if job.items == NULL:
+    cdef Jittered* items = <Jittered*>PyMem_Malloc(max(n, 1) * sizeof(Jittered))
+    job.job.items = items
+    if items == NULL:
         raise MemoryError()
     try:
         for item_number in picked:
@@ -264,7 +318,7 @@ def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py
             if s < count:
                 memcpy(&out[j * size], &images[k * size], size)
             else:
-                item = &job.items[jittered]
+                item = &items[jittered]
                 item.at, item.image = j, k
                 item.dx = uniform(random, -shift, shift) if shift else 0.0
                 item.dy = uniform(random, -shift, shift) if shift else 0.0
@@ -277,11 +331,14 @@ def jitter_samples(const unsigned char[::1] images not None, Py_ssize_t rows, Py
         if j != n:
             raise ValueError("picked shrank while its samples were made")
         if jittered:
-            job.images, job.out, job.rows, job.cols, job.nearest = &images[0], &out[0], rows, cols, nearest
-            threads = max(1, min(threads, jittered // JITTER_PER_THREAD))
-            if not all(_in_runs(job.run, jittered, (jittered + threads - 1) // threads)):
+            job.job.images, job.job.out, job.job.count = &images[0], &out[0], jittered
+            job.job.rows, job.job.cols, job.job.nearest = rows, cols, nearest
+            many = max(1, min(threads, jittered // JITTER_PER_THREAD))
+            if threads > 1 and many <= 2 and jittered >= 2 * JITTER_BLOCK and job.with_helper():
+                pass  # (the helper, woken or spinning, is there sooner than a thread started anew)
+            elif not all(_in_runs(job.run, jittered, (jittered + many - 1) // many)):
                 raise RuntimeError("a thread sampling jittered images failed")
     finally:
-        PyMem_Free(job.items)
-        job.items = NULL
+        PyMem_Free(items)
+        job.job.items = NULL
     return bytes(result)

@@ -3,8 +3,9 @@
 # (_split.pxi) offers the helper a share and does the other share itself: a query, its
 # share of the pass over W(1); train_many, a run of steps from a given one, in each of
 # which the helper does its share of the pass over W(1) and the rest of the step on
-# copies of its own. The helper, on another core, takes the share offered, unless the
-# calling thread has already taken it.
+# copies of its own; jitter_samples (_augment.pxi), the jittered images, in blocks that
+# both threads take in turn. The helper, on another core, takes the share offered, unless
+# the calling thread has already taken it.
 #
 # Who takes a share: whichever thread claims it first. The calling thread offers it, does
 # its own share, then takes the offered share as well unless the helper has already
@@ -45,6 +46,7 @@ cdef extern from *:
     static inline int pynet_claim(long* p, long from, long to) {
         return __atomic_compare_exchange_n(p, &from, to, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
     }
+    static inline long pynet_take(long* p, long n) { return __atomic_fetch_add(p, n, __ATOMIC_RELAXED); }
     static inline void pynet_pause(void) {
     #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
@@ -116,6 +118,7 @@ cdef extern from *:
     static inline long pynet_load(long* p) { return *p; }
     static inline void pynet_store(long* p, long v) { *p = v; }
     static inline int pynet_claim(long* p, long from, long to) { if (*p != from) return 0; *p = to; return 1; }
+    static inline long pynet_take(long* p, long n) { long was = *p; *p += n; return was; }
     static inline void pynet_pause(void) {}
     static inline void pynet_yield(void) {}
     static inline double pynet_now(void) { return 0.0; }
@@ -186,6 +189,7 @@ cdef extern from *:
     long split_load "pynet_load"(long* p) noexcept nogil
     void split_store "pynet_store"(long* p, long v) noexcept nogil
     bint split_claim "pynet_claim"(long* p, long expected, long desired) noexcept nogil
+    long split_take "pynet_take"(long* p, long n) noexcept nogil
     void split_pause "pynet_pause"() noexcept nogil
     void split_yield "pynet_yield"() noexcept nogil
     int current_cpu "pynet_cpu"() noexcept nogil
@@ -213,7 +217,8 @@ cdef enum:
     SPINS = 2000  # pauses (about 50 µs) before a waiting thread gives up its core
     PATIENCE = SPINS + 1000  # a wait longer than the pauses and 1000 yields (about 0.5 ms) is long
     TRAIN_SHARE = 1  # the share offered: a run of train_many's steps (helper_run) ...
-    QUERY_SHARE = 2  # ... or follow_columns (a query)
+    QUERY_SHARE = 2  # ... or follow_columns (a query) ...
+    JITTER_SHARE = 3  # ... or blocks of jittered images, taken in turn with the calling thread (_augment.pxi)
 
 cdef double BURST = 1e-4  # seconds: a query this soon after the last one wakes a sleeping helper
 cdef double STAY = 1.0    # seconds after it was let use all its CPUs again in which the helper leaves none
@@ -244,6 +249,8 @@ ctypedef struct Handover:
     char apart_again[112]
     long ready              # QUERY_SHARE: how many inputs are in (the calling thread may still be reading)
     char apart_from_ready[120]
+    long next_image         # JITTER_SHARE: the first of the jittered images no thread has taken yet
+    char apart_from_next[120]
     long owner              # 1 while a call has the helper
     long forks              # pynet_forks when the helper started
     Bed* bed                # where the helper sleeps
@@ -251,6 +258,7 @@ ctypedef struct Handover:
     long caller_cpu         # the CPU the calling thread offered the last share from (-1: not known)
     long pauses             # times calling threads paused the helper (other work held its CPU) since it left one
     long moves              # how many times the helper left the calling thread's CPU
+    long jitter_blocks      # tests: blocks of jittered images the helper has sampled
     long thread             # tests: the helper's thread id (Linux; else 0)
     long queries_alone      # queries to keep to one thread, after one that waited long for the helper
     long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
@@ -271,6 +279,9 @@ ctypedef struct Handover:
     Py_ssize_t n_in
     Py_ssize_t n_out
     Py_ssize_t stride       # the distance between W's rows
+    # JITTER_SHARE: take_jitter_blocks's
+    void* jitter            # the call's JitterJob
+    double* padded          # the helper's own padded image (sample)
     # TRAIN_SHARE: a run of train_many's steps from step start (helper_run, _split.pxi)
     const Layout* net
     double* P               # the network's parameters (the helper updates its part of B(1) there)
@@ -438,6 +449,10 @@ cdef void* helper_main(void* arg) noexcept nogil:
             if h.kind == TRAIN_SHARE:
                 split_store(&h.finished, helper_run(h, posted))
                 continue
+            if h.kind == JITTER_SHARE:
+                take_jitter_blocks(h, h.padded)
+                split_store(&h.finished, posted)
+                continue
             began = split_now() if h.slow else 0.0  # (tests: only the slow helper is timed)
             follow_columns(h, h.o)
             if h.slow:
@@ -565,6 +580,11 @@ def _forget_helper():
 def _helper_moves():
     """For tests: how many times the process's helper has left the calling thread's CPU."""
     return the_helper.moves if the_helper != NULL else 0
+
+
+def _helper_jitter_blocks():
+    """For tests: how many blocks of jittered images the process's helper has sampled (take_jitter_blocks)."""
+    return split_load(&the_helper.jitter_blocks) if the_helper != NULL else 0
 
 
 def _helper_thread_id():

@@ -5,6 +5,7 @@ import random
 import pytest
 
 from helpers import load_backend, read_pixels
+from test_split import helper_mode  # noqa: F401 (a fixture)
 from pynet.app import augment
 
 
@@ -147,3 +148,43 @@ def test_jittered_images_split_over_threads_match_the_pure_jitter(monkeypatch, t
     direct = fast._kernels.jitter_samples(pixels, 28, 28, 100, picked, jitter.random.random, jitter.shift,
                                           jitter.rotate, jitter.scale, jitter.shear, False, threads)
     assert direct == reference  # the kernel itself, told the threads
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2, 4], ids=["helper", "no-helper", "helper-never-helps", "helps-once"])
+@pytest.mark.parametrize("jittered", [15, 16, 17, 130])
+def test_jittered_images_shared_with_the_helper_thread_match_the_pure_jitter(monkeypatch, helper_mode, mode,
+                                                                             jittered):
+    # two threads: from 16 jittered images (2 * JITTER_BLOCK) the helper thread takes blocks of
+    # them in turn with the calling thread; when it is not to be had (mode 1) the call starts a
+    # thread of its own from 128 (2 * JITTER_PER_THREAD), when it never comes (2) or comes for
+    # one share only (4) the calling thread takes every block left
+    fast = load_backend("fast")
+    from pynet_fast import network
+
+    monkeypatch.setattr(network, "QUERY_THREADS", 2)
+    helper_mode(mode)
+    picked = list(range(20 + jittered))  # 20 images as they are, then jittered copies
+    random.Random(jittered).shuffle(picked)
+    for _ in range(3):  # (with mode 4, the first call wakes the helper and the next ones find it spent)
+        made, reference, state, pure_state = samples_both_ways(monkeypatch, picked, 20)
+        monkeypatch.setattr(network, "QUERY_THREADS", 2)
+        assert made == reference
+        assert state == pure_state
+
+
+def test_the_helper_thread_takes_blocks_of_jittered_images(monkeypatch):
+    fast = load_backend("fast")
+    from pynet_fast import network
+
+    pixels = read_pixels("train", 20)[0]
+    picked = list(range(20, 20 + 400))  # 400 jittered copies: 50 blocks
+    before = fast._kernels._helper_jitter_blocks()
+    for call in range(200):  # (the helper may be slow to come on a busy machine: a few calls at most)
+        jitter = augment.Jitter(seed=call)
+        monkeypatch.setattr(network, "QUERY_THREADS", 2)
+        made = jitter.samples(pixels, picked, 20)
+        if fast._kernels._helper_jitter_blocks() > before:
+            break
+    assert fast._kernels._helper_jitter_blocks() > before
+    monkeypatch.setattr(augment, "_compiled", None)  # the last call's bytes are the pure jitter's
+    assert augment.Jitter(seed=call).samples(pixels, picked, 20) == made
