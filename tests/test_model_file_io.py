@@ -198,8 +198,9 @@ SAVER = """
 import sys, pynet
 a = pynet.NeuralNetwork(60, 40, 10, 0.3, seed=1)
 b = pynet.NeuralNetwork(60, 40, 10, 0.3, seed=2)
+a.save(sys.argv[1])  # the file exists before the parent's first kill or load, however slow the disk
 print("ready", flush=True)
-k = 0
+k = 1
 while True:
     (a if k % 2 == 0 else b).save(sys.argv[1])
     k += 1
