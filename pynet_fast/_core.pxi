@@ -97,7 +97,8 @@ cdef enum:
     ALIGN = 8   # doubles: 64 bytes, a cache line and the widest vector register
     BATCH = 8   # query rows that share one trip through the weights
     SPLIT_COLUMNS = 32  # train_many and query split W(1) between two threads from this many columns
-    QUERY_SPLIT_WEIGHTS = 1 << 14  # ... a query, when W(1) also has this many weights (128 KB)
+    QUERY_SPLIT_WEIGHTS = 1 << 14  # ... a query, when W(1) also has this many weights (128 KB); train calls too
+    PANEL_AFTER = 64  # train calls in a row after which W(1) is held in panels (Core.train_loaded)
     COPY_PER_THREAD = 1 << 17  # values of a buffer worth a copying thread of their own (1 MB)
     HOLD_VALUES = 1 << 22  # a train_many buffer this large (32 MB) is held, not copied whole (Core.rows)
     CHUNK_VALUES = 1 << 20  # ... and copied this many values' worth of whole rows at a time (8 MB)
@@ -150,6 +151,9 @@ cdef class Core:
     cdef QuerySplit query_split  # queries on two threads: their split of W(1), and its balance
     cdef double[::1] H       # train_rows on two threads: the helper's copies and the lines (a Run; empty until then)
     cdef double[::1] I       # a query on two threads: the input streamed to the helper (choose_handover)
+    cdef double[::1] panels  # train calls in a row: W(1) in two panels, left and right (empty until then)
+    cdef readonly bint paneled  # W(1) is in the panels, not in P, until flush folds it back
+    cdef long trains_in_row  # train calls since the last call of any other method
     cdef public Py_ssize_t hold_values   # rows holds a buffer of this many values or more (HOLD_VALUES)
     cdef public Py_ssize_t chunk_values  # train_rows copies held rows in chunks of this many values (CHUNK_VALUES)
 
@@ -196,6 +200,7 @@ cdef class Core:
         self.q_width = _aligned(widest_out)
         self.H = _block(0)
         self.I = _block(net.n[0])
+        self.panels = _block(0)
         self.hold_values, self.chunk_values = HOLD_VALUES, CHUNK_VALUES
 
     def __dealloc__(self):
@@ -232,7 +237,7 @@ cdef class Core:
     def snapshot(self):
         """A copy of the parameters (a waiting update applied first), for :meth:`restore`."""
         cdef double[::1] copy = _block(self.P.shape[0])
-        self.flush()
+        self.flush(True)  # (the divergence guard's, in a train call: the calls in a row go on)
         copy[:] = self.P
         return copy
 
@@ -240,13 +245,15 @@ cdef class Core:
         """Put back the parameters of :meth:`snapshot`."""
         if copy.shape[0] != self.P.shape[0]:
             raise ValueError("a snapshot of another network")
-        self.pending = self.loaded = False  # an update waiting from after the snapshot is dropped with the rest
+        # an update waiting from after the snapshot is dropped with the rest, and W(1)'s panels
+        self.pending = self.loaded = self.paneled = False
+        self.trains_in_row = 0
         self.P[:] = copy
 
     def largest_parameter(self):
         """``max |W|, |B|`` over every parameter (a waiting update applied first); inf when one is inf or NaN."""
         cdef double largest
-        self.flush()
+        self.flush(True)  # (as snapshot)
         with nogil:
             largest = largest_of(&self.P[0], self.P.shape[0])
         return largest
@@ -266,15 +273,26 @@ cdef class Core:
 
     # -- one sample -----------------------------------------------------------------------
 
-    cdef void flush(self) noexcept:
-        """Apply the update (U-W) that the last train left waiting, if any: before anything reads W.
+    cdef void flush(self, bint in_train=False) noexcept:
+        """Fold W(1)'s panels back into P, if train calls left it there, and apply the update
+        (U-W) that the last train left waiting, if any: before anything reads W.
 
         Every method but the training step calls it first, and may then use S as scratch
-        space: a sample loaded for train_loaded is forgotten.
+        space: a sample loaded for train_loaded is forgotten. Every call but the guard's in
+        a train call (``in_train``: snapshot, largest_parameter) ends the train calls in a
+        row: after the guard's, the next train call holds W(1) in panels again at once.
         """
         cdef const Layout* net = &self.net
         cdef double* S = &self.S[0]
+        cdef Py_ssize_t s = left_columns(net.n[1])
+        cdef Py_ssize_t at = _aligned(net.n[0] * s)  # where the right panel starts
         self.loaded = False
+        if not in_train:
+            self.trains_in_row = 0
+        if self.paneled:
+            with nogil:
+                from_panels(&self.P[net.w[1]], &self.panels[0], &self.panels[at], net.n[0], net.n[1], s)
+            self.paneled = False
         if self.pending:
             with nogil:
                 update_weights(net, &self.P[0], S, S + net.y[0], self.pending_rate)
@@ -308,7 +326,8 @@ cdef class Core:
         self.loaded = True
         return x_max, t_max
 
-    def train(self, const double[::1] x not None, const double[::1] t not None, double rate, bint exact, bint bias):
+    def train(self, const double[::1] x not None, const double[::1] t not None, double rate, bint exact, bint bias,
+              int threads=1):
         """One training step on a loaded input and target (from :meth:`vector`); the loss."""
         cdef const Layout* net = &self.net
         cdef double* S = self._next_sample()
@@ -317,25 +336,52 @@ cdef class Core:
         memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
         memcpy(S + net.t, &t[0], net.n[net.L] * sizeof(double))
         self.loaded = True
-        return self.train_loaded(rate, exact, bias)
+        return self.train_loaded(rate, exact, bias, threads)
 
-    def train_loaded(self, double rate, bint exact, bint bias):
+    def train_loaded(self, double rate, bint exact, bint bias, int threads=1):
         """One training step on the sample that :meth:`train` or :meth:`load_floats` put in place; the loss.
 
         As in train_rows, a step's update of the weights (U-W) runs fused with the next
         step's forward pass, when the next call is a train: until then it waits in S
         (its input, outputs and deltas), and every other method applies it first
         (flush). Either way each weight gets the same operations in the same order.
+
+        With ``threads`` > 1, and W(1) as large as a query splits (SPLIT_COLUMNS,
+        QUERY_SPLIT_WEIGHTS), the PANEL_AFTER-th train call in a row (no other call of this
+        network's between) copies W(1) into two panels, as train_rows does for a call, and
+        leaves it there: the calls after it split their fused pass over W(1) with the helper
+        thread (step_columns), until another call folds the panels back (flush). The same bits.
         """
         cdef double loss
         cdef const Layout* net = &self.net
         cdef double[::1] here = self.S_next if self.pending else self.S  # where the sample is
         cdef double* S = &here[0]
+        cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
+        cdef double* left = NULL
+        cdef double* right = NULL
+        cdef bint to_panel = False
+        cdef Handover* h = NULL
         if not self.loaded:
             raise ValueError("no sample is loaded (train and load_floats load one; any other call forgets it)")
+        if (not self.paneled and threads > 1 and CAN_SPLIT and n_out >= SPLIT_COLUMNS
+                and n_in * n_out >= QUERY_SPLIT_WEIGHTS and self.trains_in_row + 1 >= panel_after):
+            if self.panels.shape[0] == 0:
+                try:
+                    self.panels = _block(_aligned(n_in * s) + n_in * (n_out - s))
+                except MemoryError:  # (the call goes on without: panels only make it faster)
+                    pass
+            to_panel = self.panels.shape[0] > 0
+        if self.paneled or to_panel:
+            left, right = &self.panels[0], &self.panels[_aligned(n_in * s)]
+        if self.paneled and self.pending and threads > 1:
+            h = take_helper()
         self.loaded = False
         with nogil:
-            if self.pending:  # the last sample's update, then this one's forward pass
+            if self.pending and self.paneled:  # the same, W(1) in panels, the right one offered to the helper
+                step_columns(net, &self.P[0], &self.S[0], S, left, right, s, self.pending_rate, h)
+                if h != NULL:
+                    give_helper(h)
+            elif self.pending:  # the last sample's update, then this one's forward pass
                 update_then_forward(net, &self.P[0], &self.S[0], &self.S[net.y[0]], S, S + net.y[0],
                                     self.pending_rate)
             else:
@@ -347,6 +393,11 @@ cdef class Core:
         if self.pending:  # this sample's block becomes the current one
             self.S_next, self.S = self.S, here
         self.pending, self.pending_rate = True, rate
+        self.trains_in_row += 1
+        if to_panel:  # (the update just left waiting applies to the panels as it would to P)
+            with nogil:
+                to_panels(&self.P[net.w[1]], left, right, n_in, n_out, s)
+            self.paneled = True
         return loss
 
     def query(self, const double[::1] x not None, int threads=1, long patience=-1):

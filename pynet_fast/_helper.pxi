@@ -3,8 +3,9 @@
 # (_split.pxi) offers the helper a share and does the other share itself: a query, its
 # share of the pass over W(1); train_many, a run of steps from a given one, in each of
 # which the helper does its share of the pass over W(1) and the rest of the step on
-# copies of its own; jitter_samples (_augment.pxi), the jittered images, in blocks that
-# both threads take in turn. The helper, on another core, takes the share offered, unless
+# copies of its own; a train call (Core.train_loaded, while W(1) is held in panels), its
+# share of the fused pass over W(1); jitter_samples (_augment.pxi), the jittered images,
+# in blocks that both threads take in turn. The helper, on another core, takes the share offered, unless
 # the calling thread has already taken it.
 #
 # Who takes a share: whichever thread claims it first. The calling thread offers it, does
@@ -17,7 +18,8 @@
 # Between shares the helper spins (about 50 µs), then sleeps on a condition variable
 # until a call wakes it: an idle helper costs no CPU. A train_many call wakes it at
 # once; a query only when the last query was less than about 0.1 ms ago (queries in a
-# burst), so that a lone query never pays for waking a thread it will not wait for.
+# burst), so that a lone query never pays for waking a thread it will not wait for; a
+# train call likewise.
 #
 # One call at a time has the helper (the owner flag); a call that finds it taken, by
 # another thread's network, runs on one thread. After a fork, the child starts a helper
@@ -218,7 +220,8 @@ cdef enum:
     PATIENCE = SPINS + 1000  # a wait longer than the pauses and 1000 yields (about 0.5 ms) is long
     TRAIN_SHARE = 1  # the share offered: a run of train_many's steps (helper_run) ...
     QUERY_SHARE = 2  # ... or follow_columns (a query) ...
-    JITTER_SHARE = 3  # ... or blocks of jittered images, taken in turn with the calling thread (_augment.pxi)
+    JITTER_SHARE = 3  # ... or blocks of jittered images, taken in turn with the calling thread (_augment.pxi) ...
+    STEP_SHARE = 4    # ... or a train call's right-hand panel of W(1) (step_columns, _split.pxi)
 
 cdef double BURST = 1e-4  # seconds: a query this soon after the last one wakes a sleeping helper
 cdef double STAY = 1.0    # seconds after it was let use all its CPUs again in which the helper leaves none
@@ -255,10 +258,12 @@ ctypedef struct Handover:
     long forks              # pynet_forks when the helper started
     Bed* bed                # where the helper sleeps
     double last_query       # when the last query on two threads started (split_now)
+    double last_step        # when the last train call on two threads started (split_now)
     long caller_cpu         # the CPU the calling thread offered the last share from (-1: not known)
     long pauses             # times calling threads paused the helper (other work held its CPU) since it left one
     long moves              # how many times the helper left the calling thread's CPU
     long jitter_blocks      # tests: blocks of jittered images the helper has sampled
+    long steps_helped       # tests: train calls' shares the helper has done (STEP_SHARE)
     long thread             # tests: the helper's thread id (Linux; else 0)
     long queries_alone      # queries to keep to one thread, after one that waited long for the helper
     long alone_next         # what the next such wait sets queries_alone to (256, 512, ...)
@@ -269,16 +274,18 @@ ctypedef struct Handover:
     bint placed             # tests: the helper starts on the lowest of its CPUs alone (as if put there)
     bint stalls             # tests: in train_many's runs each thread now and then idles 30 µs (see stall)
     # the share offered, written before it is posted and not changed until it is done
-    int kind                # TRAIN_SHARE or QUERY_SHARE
-    double* W               # the right-hand columns of W(1): a panel (TRAIN_SHARE) or in place
+    int kind                # TRAIN_SHARE, QUERY_SHARE, JITTER_SHARE or STEP_SHARE
+    double* W               # the right-hand columns of W(1): a panel (TRAIN_SHARE, STEP_SHARE) or in place
     double rate
-    # QUERY_SHARE: follow_columns's arguments
+    # QUERY_SHARE: follow_columns's arguments; STEP_SHARE: update_then_forward_layer's
     const double* B
     const double* y
     double* o
     Py_ssize_t n_in
     Py_ssize_t n_out
     Py_ssize_t stride       # the distance between W's rows
+    const double* delta     # STEP_SHARE: the last sample's delta(1), for U-W ...
+    const double* next_input  # ... and this sample's Y(0), for F1
     # JITTER_SHARE: take_jitter_blocks's
     void* jitter            # the call's JitterJob
     double* padded          # the helper's own padded image (sample)
@@ -453,6 +460,11 @@ cdef void* helper_main(void* arg) noexcept nogil:
                 take_jitter_blocks(h, h.padded)
                 split_store(&h.finished, posted)
                 continue
+            if h.kind == STEP_SHARE:
+                update_then_forward_layer(h.W, h.B, h.rate, h.y, h.delta, h.next_input, h.o, h.n_in, h.n_out)
+                split_store(&h.steps_helped, h.steps_helped + 1)
+                split_store(&h.finished, posted)
+                continue
             began = split_now() if h.slow else 0.0  # (tests: only the slow helper is timed)
             follow_columns(h, h.o)
             if h.slow:
@@ -585,6 +597,11 @@ def _helper_moves():
 def _helper_jitter_blocks():
     """For tests: how many blocks of jittered images the process's helper has sampled (take_jitter_blocks)."""
     return split_load(&the_helper.jitter_blocks) if the_helper != NULL else 0
+
+
+def _helper_steps():
+    """For tests: how many train calls' shares (STEP_SHARE) the process's helper has done."""
+    return split_load(&the_helper.steps_helped) if the_helper != NULL else 0
 
 
 def _helper_thread_id():

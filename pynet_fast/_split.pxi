@@ -36,6 +36,11 @@
 # the only other things both threads write, are split at s, a multiple of eight doubles
 # from a 64-byte boundary.
 #
+# Train calls in a row (Core.train_loaded) hold W(1) in the same two panels from the
+# PANEL_AFTER-th on, until any other call of the network's folds them back (flush): a
+# call's fused pass then runs the left panel on the calling thread and offers the right
+# one to the helper (step_columns), as a query offers its columns.
+#
 # A query only reads W(1): each thread reads its columns of the rows in place. The helper
 # starts on its columns while the calling thread is still reading the input list, row by
 # row as the values come in (follow_columns). It reads the input either where the calling
@@ -519,3 +524,50 @@ cdef int finish_query(const Layout* net, const double* P, double* S, Handover* h
     for l in range(2, net.L + 1):
         forward_layer(P + net.w[l], P + net.b[l], S + net.y[l - 1], S + net.y[l], net.n[l - 1], net.n[l])
     return done
+
+
+# ---------------------------------------------------------------------------------
+# A train call's fused pass, with W(1) in panels
+# ---------------------------------------------------------------------------------
+
+cdef void step_columns(const Layout* net, double* P, const double* S, double* S_next, double* left,
+                       double* right, Py_ssize_t s, double rate, Handover* h) noexcept nogil:
+    """update_then_forward with W(1) held in panels (left: its columns [0, s); right: the
+    rest): the last sample's update (U-W, in S, at ``rate``) fused with the forward pass of
+    the sample in S_next. The right panel is offered to the helper h (unless h is NULL);
+    this thread does the left one, then the right one too if the helper has not claimed it,
+    then the layers above. Each column is computed by one thread, by the operations of
+    update_then_forward_layer: the bits of the pass on W(1) whole."""
+    cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1]
+    cdef const double* x = S + net.y[0]
+    cdef const double* x_next = S_next + net.y[0]
+    cdef long share = 0
+    cdef double now
+    if h != NULL:
+        h.kind, h.W, h.B, h.rate, h.y = STEP_SHARE, right, P + net.b[1] + s, rate, x
+        h.delta, h.next_input, h.o = S + net.d[1] + s, x_next, S_next + net.y[1] + s
+        h.n_in, h.n_out = n_in, n_out - s
+        share = offer(h)
+        now = split_now()
+        if now - h.last_step < BURST:  # train calls in a burst: the helper should be up
+            wake(h)
+        h.last_step = now
+    update_then_forward_layer(left, P + net.b[1], rate, x, S + net.d[1], x_next, S_next + net.y[1], n_in, s)
+    if share == 0 or taken_here(h, share):
+        update_then_forward_layer(right, P + net.b[1] + s, rate, x, S + net.d[1] + s, x_next,
+                                  S_next + net.y[1] + s, n_in, n_out - s)
+    else:
+        if wait_for_helper(h, share, PATIENCE):
+            count_pause(h)
+        prefetch_lines(S_next + net.y[1] + s, n_out - s)  # the helper's outputs, for the layer above
+    update_then_forward_above(net, P, S, S_next, rate)
+
+
+cdef long panel_after = PANEL_AFTER  # train calls in a row from which W(1) is held in panels
+
+
+def _set_panel_after(long calls):
+    """For tests: the train calls in a row from which W(1) is held in panels (PANEL_AFTER when
+    below 1)."""
+    global panel_after
+    panel_after = calls if calls >= 1 else PANEL_AFTER

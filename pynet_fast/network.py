@@ -100,7 +100,7 @@ class NeuralNetwork(NetworkBase):
         x = self._core.vector(inputs, self._layer_sizes[0])
         t = self._core.vector(targets, self._layer_sizes[-1])
         with self._lock:
-            return self._core.train(x, t, self._learning_rate, self._rule == "exact", self._bias)
+            return self._core.train(x, t, self._learning_rate, self._rule == "exact", self._bias, TRAIN_THREADS)
 
     def _query_one(self, inputs):
         x = self._core.vector(inputs, self._layer_sizes[0])
@@ -145,7 +145,7 @@ class NeuralNetwork(NetworkBase):
             if read is not None:
                 after = guard.bound_after(self._layer_sizes, rate, bias, bound, read[0], read[1], 1)
                 if after is not None:  # the guard's quick answer, as in NetworkBase._guarded: this step is safe
-                    loss = core.train_loaded(rate, exact, bias)
+                    loss = core.train_loaded(rate, exact, bias, TRAIN_THREADS)
                     self._bound = after
                     return loss
         x = core.vector(inputs, self._layer_sizes[0])
@@ -156,13 +156,13 @@ class NeuralNetwork(NetworkBase):
         bound = guard.bound_after(self._layer_sizes, rate, bias, self._parameter_bound(), x_max, t_max, 1)
         if bound is not None:
             with self._lock:
-                loss = core.train(x, t, rate, exact, bias)
+                loss = core.train(x, t, rate, exact, bias, TRAIN_THREADS)
             self._bound = bound
             return loss
 
         def step():
             with self._lock:
-                return core.train(x, t, rate, exact, bias)
+                return core.train(x, t, rate, exact, bias, TRAIN_THREADS)
 
         return self._guarded(1, x_max, t_max, step)
 
