@@ -19,7 +19,7 @@
 # until a call wakes it: an idle helper costs no CPU. A train_many call wakes it at
 # once; a query only when the last query was less than about 0.1 ms ago (queries in a
 # burst), so that a lone query never pays for waking a thread it will not wait for; a
-# train call likewise.
+# train call when the last was less than 1 ms ago (a call takes ten times a query's time).
 #
 # One call at a time has the helper (the owner flag); a call that finds it taken, by
 # another thread's network, runs on one thread. After a fork, the child starts a helper
@@ -224,6 +224,7 @@ cdef enum:
     STEP_SHARE = 4    # ... or a train call's right-hand panel of W(1) (step_columns, _split.pxi)
 
 cdef double BURST = 1e-4  # seconds: a query this soon after the last one wakes a sleeping helper
+cdef double TRAIN_BURST = 1e-3  # ... and a train call this soon after the last (a call takes 30 µs or more)
 cdef double STAY = 1.0    # seconds after it was let use all its CPUs again in which the helper leaves none
 cdef long PAUSES_TO_STAY = 3  # pauses after which a helper that left the calling thread's CPU may use it again
 

@@ -549,7 +549,7 @@ cdef void step_columns(const Layout* net, double* P, const double* S, double* S_
         h.n_in, h.n_out = n_in, n_out - s
         share = offer(h)
         now = split_now()
-        if now - h.last_step < BURST:  # train calls in a burst: the helper should be up
+        if now - h.last_step < TRAIN_BURST:  # train calls in a burst: the helper should be up
             wake(h)
         h.last_step = now
     update_then_forward_layer(left, P + net.b[1], rate, x, S + net.d[1], x_next, S_next + net.y[1], n_in, s)
