@@ -19,6 +19,7 @@ fails, ``pynet_fast`` without it (the next narrower one is used; the same bits).
 
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -44,28 +45,69 @@ def _flag(name):
 class build_optional_ext(build_ext):
     """Compile with the flags above; on failure, warn and go on without the module."""
 
-    portable_failed = False
+    def build_extensions(self):
+        """Translate each module to C in turn, then compile them side by side (one per CPU).
 
-    def build_extension(self, ext):
+        Cython runs one module at a time (it is not made to run in threads); the C
+        compiler, which takes most of the time, runs once per module at the same time
+        (``build_ext -j 1``: one after another). The warnings come after all of them.
+        """
+        self.check_extensions_list(self.extensions)
+        self.failures = []  # (extension, error), appended to from the compiling threads
+        wanted = []
+        for ext in self.extensions:
+            if self.build_and_flags(ext) is None:  # not wanted, or not possible here
+                self.remove_output(ext)
+            elif self.translate(ext):
+                wanted.append(ext)
+        workers = self.parallel if isinstance(self.parallel, int) and self.parallel > 0 else (os.cpu_count() or 1)
+        with ThreadPoolExecutor(max(1, min(workers, len(wanted)))) as pool:
+            list(pool.map(self.build_extension, wanted))
+        portable_failed = any(ext.name not in VECTOR_BUILDS for ext, _ in self.failures)
+        for ext, error in self.failures:  # without the portable module, its warning says it all
+            if not (portable_failed and ext.name in VECTOR_BUILDS):
+                self.warn_fallback(ext, error)
+        if portable_failed:  # no vector build without the portable one it falls back on
+            for ext in self.extensions:
+                if ext.name in VECTOR_BUILDS:
+                    self.remove_output(ext)
+
+    def build_and_flags(self, ext):
+        """The module's BUILD name and compiler flags, or None when it is not built here."""
         msvc = self.compiler.compiler_type == "msvc"
         native = _flag("PYNET_NATIVE") and not msvc
         if ext.name in VECTOR_BUILDS:
             x86_64 = (self.plat_name or "").lower().endswith(("x86_64", "amd64"))
-            if native or msvc or not x86_64 or self.portable_failed:  # not wanted, or not possible here
-                self.remove_output(ext)
-                return
-            build, flags = VECTOR_BUILDS[ext.name][0], UNIX_FLAGS + VECTOR_BUILDS[ext.name][1]
-        elif msvc:
-            build, flags = "portable", MSVC_FLAGS
-        else:
-            build, flags = ("native", UNIX_FLAGS + ["-march=native"]) if native else ("portable", UNIX_FLAGS)
+            if native or msvc or not x86_64:
+                return None
+            return VECTOR_BUILDS[ext.name][0], UNIX_FLAGS + VECTOR_BUILDS[ext.name][1]
+        if msvc:
+            return "portable", MSVC_FLAGS
+        return ("native", UNIX_FLAGS + ["-march=native"]) if native else ("portable", UNIX_FLAGS)
+
+    def translate(self, ext):
+        """Cython's C for the module, made here, one module at a time; False if that failed."""
+        try:
+            from Cython.Build import cythonize
+        except ImportError as error:
+            self.failures.append((ext, error))
+            return False
+        try:
+            ext.sources = cythonize([ext], quiet=True, force=self.force)[0].sources
+        except Exception as error:  # a Cython compile error
+            self.failures.append((ext, error))
+            return False
+        return True
+
+    def build_extension(self, ext):
+        build, flags = self.build_and_flags(ext)
         ext.extra_compile_args = list(flags)
         ext.define_macros = [("PYNET_BUILD", '"%s"' % build)]  # the module's BUILD
         try:
             super().build_extension(ext)
-        except Exception as error:  # a missing compiler or Cython, a compile error
-            self.portable_failed = self.portable_failed or ext.name not in VECTOR_BUILDS
-            self.warn_fallback(ext, error)
+        except Exception as error:  # a missing compiler or Python headers, a compile error
+            self.failures.append((ext, error))
+            self.remove_output(ext)
 
     def remove_output(self, ext):
         """An older build's module must not be installed instead of this one's (or as well)."""
@@ -98,7 +140,7 @@ SHARED = ["pynet_fast/_core.pxi", "pynet_fast/_forward.pxi", "pynet_fast/_train.
           "pynet_fast/_input.pxi", "pynet_fast/_augment.pxi"]  # what every module includes
 # optional: a module not built (skipped, or failed and warned about above) is not copied
 # into the source tree by an in-place build either
-extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [  # _core first: the vector builds need it
+extensions = [] if _flag("PYNET_NO_EXTENSIONS") else [
     Extension("pynet_fast._core", ["pynet_fast/_core.pyx"], depends=SHARED, optional=True),
 ] + [Extension(name, [name.replace(".", "/") + ".pyx"], depends=SHARED, optional=True) for name in VECTOR_BUILDS]
 

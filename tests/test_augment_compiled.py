@@ -172,6 +172,7 @@ def test_jittered_images_shared_with_the_helper_thread_match_the_pure_jitter(mon
         assert state == pure_state
 
 
+@pytest.mark.serial  # waits for the helper thread: with no other tests beside it
 def test_the_helper_thread_takes_blocks_of_jittered_images(monkeypatch):
     fast = load_backend("fast")
     from pynet_fast import network

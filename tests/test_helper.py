@@ -93,6 +93,7 @@ def test_small_layers_and_one_thread_do_not_split(split_queries, monkeypatch):
     assert compiled._core.query_helped is None
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_the_helper_takes_shares_of_queries_in_a_burst(split_queries):
     if split_queries._cpus() < 2:
         pytest.skip("one CPU: the helper may never get to run while a query waits")
@@ -107,6 +108,7 @@ def test_the_helper_takes_shares_of_queries_in_a_burst(split_queries):
     assert helped >= 10  # within ten seconds of back-to-back queries, on two CPUs
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_a_slow_helper_is_left_fewer_columns_of_a_query(split_queries, helper_mode):  # noqa: F811
     # the helper idles three times as long as each share took: every 32 queries it helps
     # with, the calling thread's share of W(1)'s 100 columns (56 to begin with) grows by 8
@@ -139,6 +141,7 @@ def handover():
     choose(0)
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 @pytest.mark.parametrize("way", [1, 2])
 @pytest.mark.parametrize("n_in", [784, 785, 1001])
 def test_each_handover_of_the_input_gives_pynet_bits(split_queries, handover, n_in, way):
@@ -166,6 +169,7 @@ def test_each_handover_of_the_input_gives_pynet_bits(split_queries, handover, n_
     assert after[2 - way] == before[2 - way]
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_queries_try_both_handovers(split_queries, handover):
     # 32 queries helped with in the handover chosen, then 32 the other way, then the faster
     if split_queries._cpus() < 2:
@@ -182,6 +186,7 @@ def test_queries_try_both_handovers(split_queries, handover):
     assert in_place >= 32 and streamed >= 32
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 @pytest.mark.parametrize("at", [8, 16, 48])
 def test_a_query_split_moves_back_from_any_width(at):
     # balance_query, fed timings: every 32 queries the helper helped with, the split moves a
@@ -206,6 +211,7 @@ def test_a_query_split_moves_back_from_any_width(at):
         assert balanced(96, columns, [(20 * per_column, 96 * per_column)] * 32) == 96
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_a_helper_that_never_helps_or_none_at_all_changes_no_bit(split_queries, helper_mode):  # noqa: F811
     pure, compiled = twins(784, [100], 10)
     rows, _ = made_data(3, 784, 10, state=6)
@@ -219,6 +225,7 @@ def test_a_helper_that_never_helps_or_none_at_all_changes_no_bit(split_queries, 
         assert compiled._core.query_helped is None
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_an_idle_helper_sleeps(split_queries):
     # after a burst of work the helper spins for about 50 µs, then sleeps: a process whose
     # networks are idle uses no CPU (a helper spinning for ever would use all of a core)
@@ -277,6 +284,7 @@ print("ok")
 """
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
 def test_a_forked_child_starts_a_helper_of_its_own(split_queries, tmp_path):
     script = tmp_path / "forked.py"
@@ -315,6 +323,7 @@ def test_threads_querying_and_training_networks_at_once_each_get_pynet_bits(spli
         assert bits(pure.get_weights()) == bits(compiled.get_weights())
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_train_many_wakes_a_sleeping_helper(split_queries, monkeypatch):
     if split_queries._cpus() < 2:
         pytest.skip("one CPU: the helper may never get to run while a step waits")
@@ -333,6 +342,7 @@ def test_train_many_wakes_a_sleeping_helper(split_queries, monkeypatch):
     assert helped[-1] > 0, helped  # the steps the helper did, in each call
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_queries_kept_from_the_helper_after_a_long_wait(split_queries, helper_mode):  # noqa: F811
     # patience 0: every wait for the helper counts as long, so after a query the helper
     # did, the next 256 keep to one thread, and the one after offers its share again
@@ -379,6 +389,7 @@ def query_until(compiled, row, expected, done, seconds=30):
     return helped
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity to set here")
 def test_a_helper_put_on_the_calling_threads_cpu_leaves_it(split_queries, helper_mode):  # noqa: F811
     # A system may queue a woken thread on the CPU of the thread that woke it while another
@@ -398,6 +409,7 @@ def test_a_helper_put_on_the_calling_threads_cpu_leaves_it(split_queries, helper
     assert os.sched_getaffinity(module._helper_thread_id()) == set(cpus[1:])
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity to set here")
 def test_a_helper_that_left_a_cpu_may_use_every_cpu_again_once_paused_three_times(split_queries,
                                                                                   helper_mode):  # noqa: F811

@@ -56,6 +56,7 @@ def test_two_hidden_layers_split_the_first(split_network, build, first, second):
     assert net._core.threads_used == 2
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 @pytest.mark.parametrize("bias", [False, True])
 def test_no_hidden_layer_splits_the_output_layer(split_network, build, bias):  # noqa: F811
     # W(1) is the output layer: each thread computes every output's error from the whole
@@ -149,6 +150,7 @@ print(core.threads_used, *core.split_counts)
 """
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_steps_kept_from_the_helper_after_a_long_wait_still_match_pynet(split_network, tmp_path):
     # patience 0: every wait for the helper counts as long, so the caller keeps 256 steps
     # to itself, then 512, ... and the two threads must still agree on whose step is whose
@@ -201,6 +203,7 @@ def calls_on_two_threads(helper_mode, mode, calls, rows=70):
     return used, counts
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_a_helper_that_never_comes_costs_nothing_and_is_offered_every_call(split_network, helper_mode):
     # a thread that has not come yet is no sign of busy cores (a virtual machine can take
     # milliseconds to run a woken thread): every call offers it the steps, and does them
@@ -209,6 +212,7 @@ def test_a_helper_that_never_comes_costs_nothing_and_is_offered_every_call(split
     assert counts == [(0, 0)] * 6
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_a_helper_that_stops_helping_is_paused_and_tried_less_often(split_network, helper_mode):
     # mode 4 takes one step each time it is woken: of the 64 steps offered from its first
     # on it took one, so the call pauses (256 steps, then 512 ...) and wakes it again; it
@@ -227,6 +231,7 @@ def test_a_helper_that_stops_helping_is_paused_and_tried_less_often(split_networ
     assert all(1 <= n <= 5 for n in helped[first:first + 11] if n is not None), counts
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_a_helper_slow_to_come_still_helps_once_it_is_there(split_network, helper_mode):
     # mode 5 idles 5 ms before its first share (a slow wake), long past the first 64 steps
     # of a 12-40-3 network: it is judged from the step it first takes, and helps the rest
@@ -299,6 +304,7 @@ def test_either_thread_a_step_ahead_of_the_other_still_matches_pynet(split_netwo
     assert int(done.stdout) >= 1000  # the steps the helper did, of 2,999
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_a_new_helper_never_takes_an_old_reply_for_its_own(split_network, helper_mode):
     # the helper sends each step's outputs back in lines marked with the step's share number
     # (_helper.pxi, reply_lines); a new helper numbers its shares from 1 again, so a

@@ -15,6 +15,9 @@ import pytest
 
 from helpers import skip_expected
 
+# They time hangs and the limit on them: run with no other tests beside them.
+pytestmark = pytest.mark.serial
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -130,6 +130,7 @@ def test_small_or_narrow_layers_or_one_thread_keep_w1_whole(panels, monkeypatch)
     assert snapshot(pure) == snapshot(compiled)
 
 
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_the_helper_takes_shares_of_train_calls_in_a_burst(panels):
     import time
 
