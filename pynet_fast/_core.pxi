@@ -285,7 +285,7 @@ cdef class Core:
         cdef const Layout* net = &self.net
         cdef double* S = &self.S[0]
         cdef Py_ssize_t s = left_columns(net.n[1])
-        cdef Py_ssize_t at = _aligned(net.n[0] * s)  # where the right panel starts
+        cdef Py_ssize_t at = right_panel_at(net.n[0], s)
         self.loaded = False
         if not in_train:
             self.trains_in_row = 0
@@ -367,12 +367,12 @@ cdef class Core:
                 and n_in * n_out >= QUERY_SPLIT_WEIGHTS and self.trains_in_row + 1 >= panel_after):
             if self.panels.shape[0] == 0:
                 try:
-                    self.panels = _block(_aligned(n_in * s) + n_in * (n_out - s))
+                    self.panels = _block(panels_size(n_in, n_out, s))
                 except MemoryError:  # (the call goes on without: panels only make it faster)
                     pass
             to_panel = self.panels.shape[0] > 0
         if self.paneled or to_panel:
-            left, right = &self.panels[0], &self.panels[_aligned(n_in * s)]
+            left, right = &self.panels[0], &self.panels[right_panel_at(n_in, s)]
         if self.paneled and self.pending and threads > 1:
             h = take_helper()
         self.loaded = False
@@ -667,9 +667,9 @@ cdef class Core:
         of one train_rows."""
         cdef const Layout* net = &self.net
         cdef Py_ssize_t n_in = net.n[0], n_out = net.n[1], s = left_columns(net.n[1])
-        cdef double[::1] panels = _block(_aligned(n_in * s) + n_in * (n_out - s))
+        cdef double[::1] panels = _block(panels_size(n_in, n_out, s))
         cdef double* left = &panels[0]
-        cdef double* right = left + _aligned(n_in * s)
+        cdef double* right = left + right_panel_at(n_in, s)
         cdef long counts[3]
         cdef Py_ssize_t p_size = self.P.shape[0], s_size = self.S.shape[0]
         cdef Run run

@@ -74,6 +74,17 @@ cdef Py_ssize_t left_columns(Py_ssize_t n_out) noexcept nogil:
     return ((n_out + 1) // 2 + ALIGN - 1) // ALIGN * ALIGN
 
 
+cdef inline Py_ssize_t right_panel_at(Py_ssize_t n_in, Py_ssize_t s) noexcept:
+    """Where the right panel starts in a block of W(1)'s panels: after the left one (n_in x s),
+    on a cache line of its own."""
+    return _aligned(n_in * s)
+
+
+cdef inline Py_ssize_t panels_size(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t s) noexcept:
+    """The doubles a block of W(1)'s two panels takes (to_panels, from_panels)."""
+    return right_panel_at(n_in, s) + n_in * (n_out - s)
+
+
 cdef enum:
     TAKE_BACK = 128  # spins (about 3 µs) after which the calling thread takes back a share not claimed yet
 
