@@ -16,7 +16,8 @@ rounds (with the spread, min to max):
   and with the portable kernels forced (``PYNET_FAST_KERNELS=portable``): ``train`` and
   ``query`` called per sample on lists of floats, ``train_many`` and ``query_many`` on
   one 2-D float64 buffer (``train_many`` as it comes, on two threads when two CPUs are
-  there, and again kept to one thread: ``pynet_fast.network.TRAIN_THREADS = 1``);
+  there, and again kept to one thread: ``pynet_fast.network.TRAIN_THREADS = 1``; calls of
+  ``train`` in a row share their pass with the second CPU too);
 - with ``--baseline PYTHON``, the same for the ``pynet_fast`` installed for that
   interpreter (a previous release, built in another environment): the table then gives
   this release's speed over it, call for call, kernels for kernels;
@@ -53,7 +54,7 @@ SHAPES = ((784, 100, 10), (784, 200, 10))
 CALLS = ("train", "train_many", "train_many_1", "query", "query_many")
 REFERENCE = {"train": "train", "train_many": "train", "train_many_1": "train", "query": "query",
              "query_many": "query_many"}
-TWO_THREADS = ("train_many", "query", "query_many")  # the calls that use a second CPU
+TWO_THREADS = ("train", "train_many", "query", "query_many")  # the calls that use a second CPU
 SHOWN = {"train_many_1": "`train_many`, one thread"}  # as the table names a call; else `call`
 RATE = 0.3
 

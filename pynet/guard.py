@@ -42,20 +42,25 @@ def bound_after(sizes, rate, bias, bound, x_max, t_max, steps):
         return None
     L = len(sizes) - 1
     for _ in range(steps):
-        y_max = x_max
-        for l in range(1, L + 1):  # (F1): no forward sum may overflow, or it could turn into NaN
-            if not sizes[l - 1] * y_max * bound + bound < LIMIT:
+        # (F1): no forward sum may overflow, or it could turn into NaN; the inputs of W(1)
+        # are at most x_max, those of the layers above outputs (F2) in [0, 1]
+        if not sizes[0] * x_max * bound + bound < LIMIT:
+            return None
+        for l in range(2, L + 1):
+            if not sizes[l - 1] * bound + bound < LIMIT:
                 return None
-            y_max = 1.0
         e_max = t_max + 1.0  # (E-L)
         growth = 0.0
-        for l in range(L, 0, -1):
-            y_max = x_max if l == 1 else 1.0
-            growth = max(growth, rate * y_max * e_max, rate * e_max if bias else 0.0)  # (U-W), (U-B)
-            if l > 1:
-                e_max = sizes[l] * bound * e_max  # (E-l) or (X-l), for the layer below
-                if not e_max < LIMIT:
-                    return None
+        for l in range(L, 1, -1):  # W(L) down to W(2): inputs at most 1
+            if rate * e_max > growth:  # (U-W), and (U-B) the same
+                growth = rate * e_max
+            e_max = sizes[l] * bound * e_max  # (E-l) or (X-l), for the layer below
+            if not e_max < LIMIT:
+                return None
+        if rate * x_max * e_max > growth:  # (U-W) of W(1)
+            growth = rate * x_max * e_max
+        if bias and rate * e_max > growth:  # (U-B) of B(1)
+            growth = rate * e_max
         bound = bound + growth
         if not bound < LIMIT:
             return None
