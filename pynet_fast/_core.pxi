@@ -7,6 +7,7 @@
 # thread) and _split.pxi (train_many and query on two threads), _augment.pxi (the training
 # jitter); here: the CPU checks, the layout, and Core.
 
+from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBuffer_Release, PyObject_GetBuffer
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
@@ -15,7 +16,7 @@ from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cython.view cimport array as cvarray
 from libc.math cimport INFINITY, NAN, ceil, cos, exp, fabs, floor, isfinite, log, sin
 from libc.stdint cimport uintptr_t
-from libc.string cimport memcpy
+from libc.string cimport memcpy, strcmp
 
 cdef extern from "Python.h":
     double float_value "PyFloat_AS_DOUBLE"(PyObject* obj) noexcept  # borrowed: no reference counting
@@ -310,18 +311,19 @@ cdef class Core:
         return &self.S_next[0] if self.pending else &self.S[0]
 
     def load_floats(self, inputs, targets):
-        """Read a sample given as lists of plain numbers (_read_plain_floats) into the next step's place (see train_loaded).
+        """Read a sample given as lists of plain numbers or plain float64 buffers (_read_plain)
+        into the next step's place (see train_loaded).
 
         Returns ``(max |inputs|, max |targets|)``, or None for any other input (then nothing
-        of the network's has changed). Runs no Python code (_read_plain_floats), so the
-        caller may hold the network's lock.
+        of the network's has changed). Runs no Python code (_read_plain), so the caller may
+        hold the network's lock.
         """
         cdef const Layout* net = &self.net
         cdef double* S = self._next_sample()
         cdef double x_max, t_max
         self.loaded = False
-        if not (_read_plain_floats(inputs, S + net.y[0], net.n[0], &x_max, NULL)
-                and _read_plain_floats(targets, S + net.t, net.n[net.L], &t_max, NULL)):
+        if not (_read_plain(inputs, S + net.y[0], net.n[0], &x_max)
+                and _read_plain(targets, S + net.t, net.n[net.L], &t_max)):
             return None
         self.loaded = True
         return x_max, t_max
@@ -403,33 +405,37 @@ cdef class Core:
     def query(self, const double[::1] x not None, int threads=1, long patience=-1):
         """``Y(L)`` as a list, for a loaded input (from :meth:`vector`); see :meth:`query_floats` for ``threads``."""
         cdef const Layout* net = &self.net
-        cdef double* S
-        cdef Handover* h
-        cdef double* streamed_input
-        cdef long share = 0
         if x.shape[0] != net.n[0]:
             raise ValueError("the input does not fit this network")
         self.flush()
-        S = &self.S[0]
-        memcpy(S + net.y[0], &x[0], net.n[0] * sizeof(double))
-        h = self._query_helper(threads)
+        memcpy(&self.S[net.y[0]], &x[0], net.n[0] * sizeof(double))
+        return self._query_loaded(threads, patience)
+
+    cdef list _query_loaded(self, int threads, long patience):
+        """``Y(L)`` as a list, for the input in place in S (after flush)."""
+        cdef const Layout* net = &self.net
+        cdef double* S = &self.S[0]
+        cdef double* streamed_input
+        cdef long share = 0
+        cdef Handover* h = self._query_helper(threads)
         if h != NULL:
             streamed_input = NULL
             if h.queries_alone == 0 and query_streams(&self.query_split):  # (else no share is offered)
                 streamed_input = &self.I[0]
-                stream(streamed_input, &x[0], net.n[0])
+                stream(streamed_input, S + net.y[0], net.n[0])
                 streamed()
             share = offer_query(net, &self.P[0], S, h, net.n[0], &self.query_split, streamed_input)
         return self._finish_query(h, share, patience)
 
     def query_floats(self, values, int threads=1, long patience=-1):
-        """``Y(L)`` as a list for an input given as a list of plain numbers; None for any other input.
+        """``Y(L)`` as a list for an input given as a list of plain numbers or a plain float64
+        buffer (_read_plain); None for any other input.
 
-        Runs no Python code while it reads (_read_plain_floats), so the caller may hold the
+        Runs no Python code while it reads (_read_plain), so the caller may hold the
         network's lock. With ``threads`` > 1, and W(1) at least SPLIT_COLUMNS columns wide
         and QUERY_SPLIT_WEIGHTS weights large, the pass over W(1) is split with the
-        helper thread (_split.pxi), which starts while the list is being read: the same
-        bits. ``patience``: how many spins of waiting for the helper count as a long wait
+        helper thread (_split.pxi), which starts while a list is being read (a buffer is
+        copied first, as :meth:`query` copies its input): the same bits. ``patience``: how many spins of waiting for the helper count as a long wait
         (PATIENCE unless a test says otherwise: 0, to reach the queries kept to one thread
         after one).
         """
@@ -441,6 +447,10 @@ cdef class Core:
         cdef long share = 0
         self.flush()
         S = &self.S[0]
+        if not PyList_CheckExact(values):
+            if not _read_plain_buffer(values, S + net.y[0], net.n[0], &largest):
+                return None
+            return self._query_loaded(threads, patience)
         h = self._query_helper(threads)
         if h != NULL:
             streamed_input = &self.I[0] if query_streams(&self.query_split) else NULL

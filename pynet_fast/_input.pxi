@@ -10,6 +10,7 @@
 # Input: what compiled code can take without help
 # ---------------------------------------------------------------------------------
 
+from array import array as _array
 from numbers import Real as _Real  # numpy's integer and floating scalars register as Real; complex does not
 
 cdef PyTypeObject* _by_value = NULL  # the last subclass of float found to convert by its stored value
@@ -203,6 +204,56 @@ cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, doub
         first = stop
     largest[0] = m
     return True
+
+
+cdef extern from *:
+    # numpy.ndarray itself (no subclass), known by its C type's name without importing
+    # numpy or running any Python code: a type of C's own, named "numpy.ndarray".
+    """
+    #include <string.h>
+    static int pynet_is_ndarray(PyObject* o) {
+        PyTypeObject* t = Py_TYPE(o);
+        return !(t->tp_flags & Py_TPFLAGS_HEAPTYPE) && t->tp_name != NULL
+               && strcmp(t->tp_name, "numpy.ndarray") == 0;
+    }
+    """
+    bint is_ndarray "pynet_is_ndarray"(object o) noexcept
+
+
+cdef bint _read_plain_buffer(object values, double* out, Py_ssize_t length, double* largest) noexcept:
+    """Copy a 1-D C-contiguous buffer of exactly ``length`` finite float64 values (format
+    "d") into out, and their largest magnitude into largest; False for anything else, with
+    out partly written and no exception set.
+
+    Only the buffers whose export cannot run Python code are taken: exactly numpy.ndarray,
+    array.array and memoryview (a memoryview holds a buffer taken before: from a Python
+    class, when the memoryview was made). So this may run while the network's lock is
+    held, as _read_plain_floats may. Anything else, a subclass of those included (numpy's
+    masked arrays), is left to _load_vector.
+    """
+    cdef Py_buffer view
+    cdef bint fits
+    if not (is_ndarray(values) or type(values) is _array or type(values) is memoryview):
+        return False
+    try:
+        PyObject_GetBuffer(values, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
+    except Exception:  # (not C-contiguous, or a released memoryview)
+        return False
+    fits = (view.ndim == 1 and view.shape[0] == length and view.itemsize == sizeof(double)
+            and view.format != NULL and strcmp(view.format, "d") == 0)
+    if fits:
+        largest[0] = copy_measured(<const double*>view.buf, out, length)
+        fits = largest[0] < INFINITY
+    PyBuffer_Release(&view)
+    return fits
+
+
+cdef inline bint _read_plain(object values, double* out, Py_ssize_t length, double* largest) noexcept:
+    """A list of plain numbers (_read_plain_floats) or a plain float64 buffer
+    (_read_plain_buffer) into out: no Python code runs; False for anything else."""
+    if PyList_CheckExact(values):
+        return _read_plain_floats(values, out, length, largest, NULL)
+    return _read_plain_buffer(values, out, length, largest)
 
 
 cdef bint _load_vector(object values, double[::1] out):

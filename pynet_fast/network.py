@@ -130,14 +130,15 @@ class NeuralNetwork(NetworkBase):
     # Every input is read (copied into storage of its own; a large buffer for train_many
     # held and measured, its memory then read with no Python code run) before the lock is
     # taken, so that an input whose buffer or __float__ calls back into this network does
-    # not deadlock; except lists of plain numbers (float, numpy.float64 and int), whose
-    # reading runs no Python code: they are read under the lock, straight into the
+    # not deadlock; except lists of plain numbers (float, numpy.float64 and int) and
+    # float64 buffers of numpy.ndarray, array.array and memoryview (exactly those types),
+    # whose reading runs no Python code: they are read under the lock, straight into the
     # network's scratch space.
 
     def train(self, inputs, targets):
         core = self._core
         rate, exact, bias = self._learning_rate, self._rule == "exact", self._bias
-        with self._lock:  # lists of plain numbers: read under the lock, which runs no code of theirs
+        with self._lock:  # plain numbers and buffers: read under the lock, which runs no code of theirs
             bound = getattr(self, "_bound", None)
             if bound is None:  # (before the load: measuring applies a waiting update, which moves the load's place)
                 bound = self._bound = core.largest_parameter()
@@ -196,7 +197,7 @@ class NeuralNetwork(NetworkBase):
         """
 
     def query(self, inputs):
-        with self._lock:  # a list of plain numbers: read under the lock, which runs no code of theirs
+        with self._lock:  # plain numbers or a buffer: read under the lock, which runs no code of theirs
             outputs = self._core.query_floats(inputs, QUERY_SPLIT)
         if outputs is not None:
             return outputs

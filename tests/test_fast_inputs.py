@@ -3,7 +3,9 @@
 Floats, subclasses of float that convert by their stored value (numpy.float64), ints and
 numpy's real scalars go straight to the kernels; anything else whose ``float()`` could
 call back or change (a ``__float__`` of its own, a Fraction) is read once by
-``pynet.checks``; either way the bits are pynet's."""
+``pynet.checks``; either way the bits are pynet's. So do float64 buffers whose export runs
+no Python code (numpy.ndarray, array.array, memoryview, exactly those types); other buffers
+take the slower paths, with the same results."""
 
 from fractions import Fraction
 
@@ -79,3 +81,91 @@ def test_a_list_changed_by_a_conversion_is_left_to_the_checks():
 
     row[1] = Shrinker(0.5)
     assert fast._core.vector(row, 6) is None
+
+
+# -- float64 buffers: read under the network's lock, as lists of plain numbers are ---------------------
+
+ROW = [0.5, -2.0, 0.25, 1.0, 0.125, 0.0]
+TARGET = [0.01, 0.99, 0.5]
+
+
+def plain_buffers(values):
+    """The buffers whose export runs no Python code, each holding ``values`` as float64."""
+    from array import array
+
+    numbers = array("d", values)
+    return {"array": numbers, "memoryview": memoryview(numbers),
+            "memoryview-cast": memoryview(bytes(numbers)).cast("d")}
+
+
+@pytest.mark.parametrize("kind", ["array", "memoryview", "memoryview-cast"])
+def test_a_float64_buffer_is_read_by_the_compiled_code_at_once(kind):
+    pure, fast = networks()
+    row, target = plain_buffers(ROW)[kind], plain_buffers(TARGET)[kind]
+    assert fast._core.load_floats(row, target) == (2.0, 0.99)
+    assert bits(fast._core.query_floats(row)) == bits(pure.query(ROW))
+    assert bits(fast.query(row)) == bits(pure.query(ROW))
+    for _ in range(3):
+        assert bits(fast.train(row, target)) == bits(pure.train(ROW, TARGET))
+    assert bits(fast.get_weights()) == bits(pure.get_weights())
+
+
+def test_a_numpy_row_is_read_by_the_compiled_code_at_once():
+    np = pytest.importorskip("numpy")
+    pure, fast = networks()
+    row, target = np.array(ROW), np.array(TARGET)
+    assert fast._core.load_floats(row, target) == (2.0, 0.99)
+    assert fast._core.load_floats(row, np.array(TARGET, dtype=np.float32)) is None
+    assert bits(fast._core.query_floats(row)) == bits(pure.query(ROW))
+    row_of_matrix = np.array([ROW, ROW])[1]  # a view into a C-contiguous matrix
+    assert bits(fast._core.query_floats(row_of_matrix)) == bits(pure.query(ROW))
+    for _ in range(3):
+        assert bits(fast.train(row, target)) == bits(pure.train(ROW, TARGET))
+    assert bits(fast.get_weights()) == bits(pure.get_weights())
+
+
+def other_buffers():
+    """Buffers the compiled code leaves to the other paths: another type, shape or layout,
+    a subclass, or values that are not finite."""
+    from array import array
+
+    class Numbers(array):
+        """A subclass of array.array: its buffer could come from Python code."""
+
+    wide = array("d", ROW * 2)
+    released = memoryview(array("d", ROW))
+    released.release()
+    made = {"float32": array("f", ROW), "short": array("d", ROW[:-1]), "long": array("d", ROW + [0.5]),
+            "2-d": memoryview(array("d", ROW)).cast("B").cast("d", (2, 3)),
+            "strided": memoryview(wide)[::2], "subclass": Numbers("d", ROW),
+            "nan": array("d", ROW[:-1] + [float("nan")]), "inf": array("d", [float("inf")] + ROW[1:]),
+            "released": released}
+    try:
+        import numpy as np
+    except ImportError:
+        return made
+
+    class Row(np.ndarray):
+        """A subclass of numpy's array: its buffer could come from Python code."""
+
+    made.update({"numpy-float32": np.array(ROW, dtype=np.float32), "numpy-strided": np.array(ROW * 2)[::2],
+                 "numpy-column": np.array([ROW]).T, "numpy-subclass": np.array(ROW).view(Row),
+                 "numpy-masked": np.ma.masked_array(ROW, mask=[False] * 6),
+                 "numpy-big-endian": np.array(ROW, dtype=">f8"), "numpy-nan": np.array(ROW[:-1] + [np.nan])})
+    return made
+
+
+@pytest.mark.parametrize("kind", sorted(other_buffers()))
+def test_other_buffers_are_left_to_the_other_paths_with_the_same_results(kind):
+    pure, fast = networks()
+    value = other_buffers()[kind]
+    assert fast._core.query_floats(value) is None
+    assert fast._core.load_floats(value, TARGET) is None
+    outcomes = []
+    for net in (pure, fast):
+        try:
+            outcomes.append(("query", bits(net.query(value))))
+        except Exception as error:  # (each refusal must be pynet's own, word for word)
+            outcomes.append((type(error), str(error)))
+    assert outcomes[0] == outcomes[1]
+    assert bits(fast.get_weights()) == bits(pure.get_weights())
