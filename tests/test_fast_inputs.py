@@ -169,3 +169,28 @@ def test_other_buffers_are_left_to_the_other_paths_with_the_same_results(kind):
             outcomes.append((type(error), str(error)))
     assert outcomes[0] == outcomes[1]
     assert bits(fast.get_weights()) == bits(pure.get_weights())
+
+
+def test_a_released_memoryview_is_refused_as_pynet_refuses_it_by_every_call():
+    from array import array
+
+    def released(shape=None):
+        view = memoryview(array("d", ROW))
+        view = view.cast("B").cast("d", shape) if shape else view
+        view.release()
+        return view
+
+    calls = {"query": lambda net: net.query(released()), "train": lambda net: net.train(released(), TARGET),
+             "train-target": lambda net: net.train(ROW, released()),
+             "train_many": lambda net: net.train_many(released((1, 6)), [TARGET]),
+             "train_many-row": lambda net: net.train_many([released()], [TARGET]),
+             "query_many": lambda net: net.query_many(released((1, 6))),
+             "query_many-row": lambda net: net.query_many([ROW, released()])}
+    pure, fast = networks()
+    for name, call in calls.items():
+        with pytest.raises((TypeError, ValueError)) as reference:
+            call(pure)
+        with pytest.raises((TypeError, ValueError)) as compiled:
+            call(fast)
+        assert (type(compiled.value), str(compiled.value)) == (type(reference.value), str(reference.value)), name
+    assert bits(fast.get_weights()) == bits(pure.get_weights())
