@@ -542,7 +542,7 @@ cdef class Core:
                     return None
                 largest = max_or_inf(largest, largest_of(&copy[k, 0], width))
         else:
-            if values is None or _released(values) or hasattr(values, "mask"):  # (masked arrays: pynet.checks refuses them)
+            if values is None or hasattr(values, "mask"):  # a numpy masked array: pynet.checks refuses it
                 return None
             try:
                 M = values

@@ -206,18 +206,6 @@ cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, doub
     return True
 
 
-cdef bint _released(object values) noexcept:
-    """True for a memoryview that has been released: its buffer is not asked for (PyPy's
-    C API crashes when asked; pynet.checks then refuses it by name)."""
-    if type(values) is not memoryview:
-        return False
-    try:
-        values.ndim
-    except ValueError:
-        return True
-    return False
-
-
 cdef extern from *:
     # numpy.ndarray itself (no subclass), known by its C type's name without importing
     # numpy or running any Python code: a type of C's own, named "numpy.ndarray".
@@ -245,7 +233,7 @@ cdef bint _read_plain_buffer(object values, double* out, Py_ssize_t length, doub
     """
     cdef Py_buffer view
     cdef bint fits
-    if not (is_ndarray(values) or type(values) is _array or type(values) is memoryview) or _released(values):
+    if not (is_ndarray(values) or type(values) is _array or type(values) is memoryview):
         return False
     try:
         PyObject_GetBuffer(values, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
@@ -277,7 +265,7 @@ cdef bint _load_vector(object values, double[::1] out):
     cdef Py_ssize_t i
     if PyList_CheckExact(values) or PyTuple_CheckExact(values):
         return _copy_floats(values, out)
-    if values is None or _released(values) or hasattr(values, "mask"):  # (masked arrays: pynet.checks refuses them)
+    if values is None or hasattr(values, "mask"):  # a numpy masked array: pynet.checks refuses it
         return False
     try:
         v = values

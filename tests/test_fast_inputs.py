@@ -7,11 +7,17 @@ call back or change (a ``__float__`` of its own, a Fraction) is read once by
 no Python code (numpy.ndarray, array.array, memoryview, exactly those types); other buffers
 take the slower paths, with the same results."""
 
+import platform
 from fractions import Fraction
 
 import pytest
 
-from helpers import bits, load_backend
+from helpers import EXPECTED, bits, load_backend
+
+# PyPy's C API (7.3) crashes the process when a released memoryview is handed to any
+# function of a C extension, one that does nothing with it included: no C code can refuse it
+PYPY_CRASHES = pytest.mark.skipif(platform.python_implementation() == "PyPy",
+                                  reason=EXPECTED + "PyPy crashes when a released memoryview reaches any C extension")
 
 
 class Half(float):
@@ -155,7 +161,8 @@ def other_buffers():
     return made
 
 
-@pytest.mark.parametrize("kind", sorted(other_buffers()))
+@pytest.mark.parametrize("kind", [pytest.param(kind, marks=PYPY_CRASHES) if kind == "released" else kind
+                                  for kind in sorted(other_buffers())])
 def test_other_buffers_are_left_to_the_other_paths_with_the_same_results(kind):
     pure, fast = networks()
     value = other_buffers()[kind]
@@ -171,6 +178,7 @@ def test_other_buffers_are_left_to_the_other_paths_with_the_same_results(kind):
     assert bits(fast.get_weights()) == bits(pure.get_weights())
 
 
+@PYPY_CRASHES
 def test_a_released_memoryview_is_refused_as_pynet_refuses_it_by_every_call():
     from array import array
 
