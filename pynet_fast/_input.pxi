@@ -239,8 +239,11 @@ cdef bint _read_plain_buffer(object values, double* out, Py_ssize_t length, doub
         PyObject_GetBuffer(values, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
     except Exception:  # (not C-contiguous, or a released memoryview)
         return False
+    # (the strides are checked too: PyPy's C API hands a strided memoryview's buffer over
+    # as it is, steps and all, when asked for a C-contiguous one)
     fits = (view.ndim == 1 and view.shape[0] == length and view.itemsize == sizeof(double)
-            and view.format != NULL and strcmp(view.format, "d") == 0)
+            and view.format != NULL and strcmp(view.format, "d") == 0
+            and (view.strides == NULL or length == 1 or view.strides[0] == sizeof(double)))
     if fits:
         largest[0] = copy_measured(<const double*>view.buf, out, length)
         fits = largest[0] < INFINITY
