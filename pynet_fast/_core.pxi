@@ -447,10 +447,10 @@ cdef class Core:
         cdef long share = 0
         self.flush()
         S = &self.S[0]
-        if not PyList_CheckExact(values):
-            if not _read_plain_buffer(values, S + net.y[0], net.n[0], &largest):
-                return None
+        if not PyList_CheckExact(values) and _read_plain_buffer(values, S + net.y[0], net.n[0], &largest):
             return self._query_loaded(threads, patience)
+        # (anything else is offered as a list, and withdrawn when it is none: as before
+        # buffers were taken here, which keeps a helper of queries of tuples awake)
         h = self._query_helper(threads)
         if h != NULL:
             streamed_input = &self.I[0] if query_streams(&self.query_split) else NULL
