@@ -435,9 +435,9 @@ cdef class Core:
         network's lock. With ``threads`` > 1, and W(1) at least SPLIT_COLUMNS columns wide
         and QUERY_SPLIT_WEIGHTS weights large, the pass over W(1) is split with the
         helper thread (_split.pxi), which starts while a list is being read (a buffer is
-        copied first, as :meth:`query` copies its input): the same bits. ``patience``: how many spins of waiting for the helper count as a long wait
-        (PATIENCE unless a test says otherwise: 0, to reach the queries kept to one thread
-        after one).
+        copied first, as :meth:`query` copies its input): the same bits. ``patience``: how
+        many spins of waiting for the helper count as a long wait (PATIENCE unless a test
+        says otherwise: 0, to reach the queries kept to one thread after one).
         """
         cdef const Layout* net = &self.net
         cdef double* S
@@ -449,8 +449,9 @@ cdef class Core:
         S = &self.S[0]
         if not PyList_CheckExact(values) and _read_plain_buffer(values, S + net.y[0], net.n[0], &largest):
             return self._query_loaded(threads, patience)
-        # (anything else is offered as a list, and withdrawn when it is none: as before
-        # buffers were taken here, which keeps a helper of queries of tuples awake)
+        # Anything else goes the list's way: the helper is offered a share, which is
+        # withdrawn when the input is no list of plain numbers. The offer keeps a helper
+        # awake through a burst of queries of tuples, which Core.query then answers.
         h = self._query_helper(threads)
         if h != NULL:
             streamed_input = &self.I[0] if query_streams(&self.query_split) else NULL
