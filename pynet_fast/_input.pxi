@@ -163,7 +163,7 @@ cdef bint _read_plain_floats(object values, double* out, Py_ssize_t length, doub
     and the first comes early, for the helper to start on. Counted every 256 values, the
     helper of a 784-100-10 query, far apart, had done 271 rows of its share on average
     when it saw the last count (0.75 µs after the list was read); counted this way, 392,
-    and the queries took 0.967 times as long (README, Speed).
+    and the queries took 0.967 times as long (docs/speed.md).
 
     Only the numbers whose reading cannot run Python code are taken: float itself, the
     subclass of float already found to convert by its stored value (numpy.float64, see

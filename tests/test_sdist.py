@@ -39,7 +39,7 @@ def sdist(tmp_path_factory):
 def test_the_sdist_holds_the_licence_the_maths_and_the_sources(sdist):
     with tarfile.open(str(sdist)) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    for needed in ("LICENSE", "README.md", "docs/maths.md", "setup.py", "pyproject.toml",
+    for needed in ("LICENSE", "README.md", "docs/maths.md", "docs/speed.md", "setup.py", "pyproject.toml",
                    "pynet/network.py", "pynet_fast/_core.pxi", "pynet/app/data/train-images-idx3-ubyte.gz",
                    "package.json", "examples/board/digits8x8.py", "pynet/app/data/digits8x8-train.bin",
                    "pynet/app/page.html"):
