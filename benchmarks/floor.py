@@ -5,15 +5,24 @@
 A training step reads every weight of W(1) and writes it back once (the fused update and
 forward pass, _train.pxi), and a query reads it once; for 784-100-10 that is 627 KB, more
 than the nearest caches hold, so the step cannot be faster than the memory system moves
-those bytes. This compiles a small C program (with the compiler and the vector flags of
-pynet_fast's widest build this CPU runs) that times, for each network of bench_speed.py,
+those bytes, nor than the core does the step's arithmetic. This compiles a small C program
+(with the compiler and the vector flags of pynet_fast's widest build this CPU runs) that
+times, for each network of bench_speed.py,
 
-- ``read``: a sum over every weight of W(1) (the bytes a query must read);
-- ``read+write``: ``W[k] = W[k] + 1.0`` over W(1) (the bytes a training step must move);
+- ``read once``: a sum over every weight of W(1) (the bytes a query must read);
+- ``read and write once``: ``W[k] = W[k] + 1.0`` over W(1) (the bytes a step must move);
+- ``fused pass``: train_many's fused update and forward pass over W(1) on one thread, as
+  the SSE2 and AVX2 builds run it (four rows per trip along the columns; the AVX-512
+  build walks down the columns instead);
+- ``its arithmetic alone``: the same trips, as many, over 16 rows that stay in the
+  first-level cache: what the pass costs the core when no byte has to come from farther;
+- ``fused pass, two threads``: W(1) split into two panels of columns as train_many splits
+  it, one pass over each at once on two threads (spinning between passes, as
+  train_many's threads do); each pass takes as long as the slower of the two;
 
-and prints the median of the rounds in µs beside the size of W(1). Compare them with
-``bench_speed.py``'s ``query`` and ``train_many`` in the same session: what the kernels take
-beyond these figures is the arithmetic, the rest of the step and the call.
+and prints the median of the rounds in µs (and the fastest and slowest round) beside the
+size of W(1). Compare them with ``bench_speed.py``'s ``query`` and ``train_many`` in the same
+session: what the kernels take beyond these figures is the rest of the step and the call.
 """
 
 import argparse
@@ -25,6 +34,13 @@ import sysconfig
 import tempfile
 
 SHAPES = ((784, 100, 10), (784, 200, 10))
+KINDS = ("read", "read+write", "fused", "fused-in-cache", "fused-two-threads")  # the program's lines, in order
+
+
+def left_columns(n_out):
+    """The columns of W(1) that train_many's calling thread takes (``left_columns`` in
+    pynet_fast/_split.pxi): half or a little more, in whole cache lines of eight."""
+    return ((n_out + 1) // 2 + 7) // 8 * 8
 
 # The clock and the comparison for qsort of the C programs here (placement.py's too).
 TIMING = r"""
@@ -45,6 +61,7 @@ static int by_value(const void* a, const void* b) {
 """
 
 PROGRAM = TIMING + r"""
+#include <pthread.h>
 
 /* LANES sums side by side, so that the loop vectorises into several independent
    chains of additions and only the loads limit it. */
@@ -66,29 +83,158 @@ __attribute__((noinline)) static void read_write_all(double* restrict w, long n)
         w[k] = w[k] + 1.0;
 }
 
+/* train_many's fused pass as the SSE2 and AVX2 builds run it (update_then_add_4 in
+   pynet_fast/_train.pxi): four rows of W (stride apart) per trip along the columns, each
+   weight updated (U-W) and at once added into the next sample's sums (F1), in row order. */
+static inline void trip_of_4(double* restrict o, double* restrict w0, double* restrict w1,
+                             double* restrict w2, double* restrict w3, const double* c,
+                             const double* a, const double* restrict d, long n) {
+    double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    long j;
+    for (j = 0; j < n; j++) {
+        double dj = d[j];
+        double p = w0[j] + c0 * dj, q = w1[j] + c1 * dj, u = w2[j] + c2 * dj, v = w3[j] + c3 * dj;
+        w0[j] = p; w1[j] = q; w2[j] = u; w3[j] = v;
+        o[j] = o[j] + a0 * p + a1 * q + a2 * u + a3 * v;
+    }
+}
+
+__attribute__((noinline)) static void fused_pass(double* W, long rows, long cols, const double* y,
+                                                 const double* d, const double* x, double* o) {
+    double c[4];
+    long i, r;
+    for (i = 0; i + 4 <= rows; i += 4) {
+        double* row = W + i * cols;
+        for (r = 0; r < 4; r++)
+            c[r] = 1e-3 * y[i + r];
+        trip_of_4(o, row, row + cols, row + 2 * cols, row + 3 * cols, c, x + i, d, cols);
+    }
+}
+
+/* One panel of W(1) (rows x cols, contiguous) and its vectors. */
+typedef struct { double *W, *y, *d, *x, *o; long rows, cols; } Panel;
+
+static void make_panel(Panel* p, long rows, long cols) {
+    long k;
+    p->rows = rows;
+    p->cols = cols;
+    p->W = aligned_alloc(64, (rows * cols * sizeof(double) + 63) / 64 * 64);
+    p->y = malloc(rows * sizeof(double));
+    p->x = malloc(rows * sizeof(double));
+    p->d = malloc(cols * sizeof(double));
+    p->o = malloc(cols * sizeof(double));
+    for (k = 0; k < rows * cols; k++)
+        p->W[k] = 1e-3 * (k % 97);
+    for (k = 0; k < rows; k++)
+        p->y[k] = p->x[k] = 0.5;
+    for (k = 0; k < cols; k++) {
+        p->d[k] = 1e-6;
+        p->o[k] = 0.0;
+    }
+}
+
+/* The helper of the two-thread pass: it starts pass k when the calling thread has posted
+   it (started), and posts that it is done (finished); both threads spin, as train_many's do. */
+static Panel right;
+static long passes, started, finished;
+
+static inline void spin(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void* helper(void* unused) {
+    long k;
+    (void)unused;
+    for (k = 1; k <= passes; k++) {
+        while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < k)
+            spin();
+        fused_pass(right.W, right.rows, right.cols, right.y, right.d, right.x, right.o);
+        __atomic_store_n(&finished, k, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+#define BLOCK_ROWS 16  /* a block of W(1)'s rows that stays in the first-level cache */
+
+static void report(const char* name, double* times, long rounds) {
+    qsort(times, rounds, sizeof(double), by_value);
+    printf("%s %.3f %.3f %.3f\n", name, times[rounds / 2], times[0], times[rounds - 1]);
+}
+
 int main(int argc, char** argv) {
-    long n = atol(argv[1]), rounds = atol(argv[2]), calls = 200, r, c, k;
-    double* w = aligned_alloc(64, (n * sizeof(double) + 63) / 64 * 64);
+    long n_in = atol(argv[1]), n_out = atol(argv[2]), rounds = atol(argv[3]), split = atol(argv[4]);
+    long n = n_in * n_out, calls = 100, r, c, b;
     double* times = malloc(rounds * sizeof(double));
     double sink = 0.0, t;
-    int kind;
-    for (k = 0; k < n; k++)
-        w[k] = 1e-3 * (k % 97);
-    for (kind = 0; kind < 2; kind++) {
-        for (r = 0; r < rounds; r++) {
-            t = now();
-            for (c = 0; c < calls; c++) {
-                if (kind == 0)
-                    sink += read_all(w, n);
-                else
-                    read_write_all(w, n);
-                __asm__ volatile("" ::: "memory");  /* every call really runs */
-            }
-            times[r] = (now() - t) / calls * 1e6;
+    Panel whole, left, block;
+    pthread_t thread;
+    make_panel(&whole, n_in, n_out);
+    for (r = 0; r < rounds; r++) {  /* read: the bytes a query must read */
+        t = now();
+        for (c = 0; c < calls; c++) {
+            sink += read_all(whole.W, n);
+            __asm__ volatile("" ::: "memory");  /* every call really runs */
         }
-        qsort(times, rounds, sizeof(double), by_value);
-        printf("%s %.3f %.3f %.3f\n", kind == 0 ? "read" : "read+write", times[rounds / 2], times[0], times[rounds - 1]);
+        times[r] = (now() - t) / calls * 1e6;
     }
+    report("read", times, rounds);
+    for (r = 0; r < rounds; r++) {  /* read+write: the bytes a training step must move */
+        t = now();
+        for (c = 0; c < calls; c++) {
+            read_write_all(whole.W, n);
+            __asm__ volatile("" ::: "memory");
+        }
+        times[r] = (now() - t) / calls * 1e6;
+    }
+    report("read+write", times, rounds);
+    for (r = 0; r < rounds; r++) {  /* the fused pass over all of W(1), one thread */
+        t = now();
+        for (c = 0; c < calls; c++) {
+            fused_pass(whole.W, n_in, n_out, whole.y, whole.d, whole.x, whole.o);
+            __asm__ volatile("" ::: "memory");
+        }
+        times[r] = (now() - t) / calls * 1e6;
+    }
+    report("fused", times, rounds);
+    /* its arithmetic alone: the same number of trips over BLOCK_ROWS rows again and again */
+    make_panel(&block, BLOCK_ROWS, n_out);
+    for (r = 0; r < rounds; r++) {
+        t = now();
+        for (c = 0; c < calls; c++) {
+            for (b = 0; b + BLOCK_ROWS <= n_in; b += BLOCK_ROWS)
+                fused_pass(block.W, BLOCK_ROWS, n_out, block.y, block.d, block.x, block.o);
+            __asm__ volatile("" ::: "memory");
+        }
+        times[r] = (now() - t) / calls * 1e6 * n_in / (n_in / BLOCK_ROWS * BLOCK_ROWS);
+    }
+    report("fused-in-cache", times, rounds);
+    /* two threads, each on a panel of its own: columns [0, split) here, the rest on the
+       helper, as train_many splits W(1); a pass takes as long as the slower of the two
+       (split 0: one CPU, not timed) */
+    if (split == 0)
+        return sink == 12345.0;
+    make_panel(&left, n_in, split);
+    make_panel(&right, n_in, n_out - split);
+    passes = rounds * calls;
+    pthread_create(&thread, NULL, helper, NULL);
+    for (r = 0; r < rounds; r++) {
+        double total = 0.0;
+        for (c = 0; c < calls; c++) {
+            long k = r * calls + c + 1;
+            t = now();
+            __atomic_store_n(&started, k, __ATOMIC_RELEASE);
+            fused_pass(left.W, n_in, split, left.y, left.d, left.x, left.o);
+            while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < k)
+                spin();
+            total += now() - t;
+        }
+        times[r] = total / calls * 1e6;
+    }
+    pthread_join(thread, NULL);
+    report("fused-two-threads", times, rounds);
+    sink += whole.o[0] + block.o[0] + left.o[0] + right.o[0];
     return sink == 12345.0;  /* keeps the sums */
 }
 """
@@ -109,7 +255,8 @@ def compile_program(folder, cc, flags):
     source, program = os.path.join(folder, "floor.c"), os.path.join(folder, "floor")
     with open(source, "w") as f:
         f.write(PROGRAM)
-    subprocess.run(cc.split() + ["-O3", "-ffp-contract=off"] + flags + [source, "-o", program], check=True)
+    subprocess.run(cc.split() + ["-O3", "-ffp-contract=off"] + flags + [source, "-o", program, "-pthread"],
+                   check=True)
     return program
 
 
@@ -127,20 +274,21 @@ def main():
         sys.exit("floor.py: no C compiler %r (give one with --cc)" % args.cc)
     with tempfile.TemporaryDirectory() as folder:
         program = compile_program(folder, args.cc, flags)
-        print("streaming W(1) alone, compiled with %s (%s: %s); median of %d rounds, µs"
+        print("W(1) streamed, and the fused pass, compiled with %s (%s: %s); median of %d rounds, µs"
               % (args.cc, kernels, " ".join(flags) or "no vector flags", args.repeats))
         print()
-        print("| network | W(1) | read once | read and write once |")
-        print("|---|---:|---:|---:|")
+        print("| network | W(1) | read once | read and write once | fused pass | its arithmetic alone "
+              "| fused pass, two threads |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for shape in SHAPES:
-            weights = shape[0] * shape[1]
-            lines = subprocess.run([program, str(weights), str(args.repeats)], check=True,
-                                   stdout=subprocess.PIPE, universal_newlines=True).stdout.split("\n")
-            figures = {line.split()[0]: line.split()[1:] for line in lines if line}
-            print("| %s | %.0f KB | %s | %s |" % ("-".join(map(str, shape)), weights * 8 / 1024,
-                                                 "%.2f (%.2f-%.2f)" % tuple(map(float, figures["read"])),
-                                                 "%.2f (%.2f-%.2f)" % tuple(map(float, figures["read+write"]))))
-
+            n_in, n_out = shape[0], shape[1]
+            split = left_columns(n_out) if (os.cpu_count() or 1) > 1 else 0
+            lines = subprocess.run([program, str(n_in), str(n_out), str(args.repeats), str(split)],
+                                   check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout.split("\n")
+            figures = {line.split()[0]: tuple(map(float, line.split()[1:])) for line in lines if line}
+            print("| %s | %.0f KB | %s |" % (
+                "-".join(map(str, shape)), n_in * n_out * 8 / 1024,
+                " | ".join("%.2f (%.2f-%.2f)" % figures[kind] if kind in figures else "(one CPU)" for kind in KINDS)))
 
 if __name__ == "__main__":
     main()

@@ -87,6 +87,8 @@ cdef inline Py_ssize_t panels_size(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t
 
 cdef enum:
     TAKE_BACK = 128  # spins (about 3 µs) after which the calling thread takes back a share not claimed yet
+    FIRST_PAUSE = 32  # steps a train_many call keeps to itself after the helper left a run twice (below)
+    CALM_STEPS = 1024  # steps the helper did since it last left a run, after which a call forgets its pauses
 
 
 cdef Run run_in(double* block, Py_ssize_t p_size, Py_ssize_t s_size, Py_ssize_t n_out, Py_ssize_t s) noexcept:
@@ -214,11 +216,16 @@ cdef double train_rows_split(const Layout* net, double* P, Py_ssize_t p_size, do
     ``patience`` spins or more for (PATIENCE: over about half a millisecond; the operating
     system gave the helper's core to something else while it worked) counts as a long
     wait, and this thread claims the next share itself, so that the helper leaves the run.
-    After either, it offers no run for a while, first 256 steps and twice as many after
-    each such pause, then wakes the helper (asleep by then) with the next run it offers.
+    After either, the first time, it offers the helper a new run at the next step: one late
+    claim or one long wait is as likely a moment the host took the helper's CPU for
+    (a virtual machine's CPUs stop now and then for some microseconds) as a sign of busy
+    cores. When the helper leaves again before it has done CALM_STEPS steps, this thread
+    offers no run for a while, first FIRST_PAUSE steps and twice as many after each such
+    pause, then wakes the helper (asleep by then) with the next run it offers; after
+    CALM_STEPS steps done by the helper without leaving, the next leaving is a first again.
     """
     cdef Py_ssize_t k, n_in = net.n[0], n_out = net.n[1]
-    cdef Py_ssize_t alone_until = 0, alone_for = 256, offered = 0, helped = 0, long_waits = 0, before = 0
+    cdef Py_ssize_t alone_until = 0, alone_for = 0, calm = 0, offered = 0, helped = 0, long_waits = 0, before = 0
     cdef double* swap
     cdef double* theirs
     cdef bint joined = False, offering, came, waited_long, pause, leaving = False, ever = False, wake_next = True
@@ -279,6 +286,9 @@ cdef double train_rows_split(const Layout* net, double* P, Py_ssize_t p_size, do
                         if helped == 0:
                             before = offered - 1
                         helped += 1
+                        calm += 1
+                        if calm == CALM_STEPS:  # a long run since the helper last left: forget the pauses
+                            alone_for = 0
                         ever = joined = True
                         if waited_long:
                             long_waits += 1
@@ -289,11 +299,13 @@ cdef double train_rows_split(const Layout* net, double* P, Py_ssize_t p_size, do
                         joined = False
                         pause = True
             if pause:
-                alone_until = k + 1 + alone_for
-                alone_for = min(2 * alone_for, 1 << 20)
+                alone_until = k + 1 + alone_for  # (the first time: a new run offered at the next step)
+                if alone_for:
+                    count_pause(h)
+                alone_for = min(2 * alone_for, 1 << 20) if alone_for else FIRST_PAUSE
+                calm = 0
                 leaving = joined
                 wake_next = True
-                count_pause(h)
             if leaving and taken_here(h, number + 1):  # the next share: the helper leaves the run
                 number += 1
                 joined = leaving = False
