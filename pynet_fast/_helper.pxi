@@ -274,6 +274,7 @@ ctypedef struct Handover:
     bint late               # tests: the helper first idles 5 ms after it is woken (a slow virtual machine)
     bint placed             # tests: the helper starts on the lowest of its CPUs alone (as if put there)
     bint stalls             # tests: in train_many's runs each thread now and then idles 30 µs (see stall)
+    long hiccup_every       # tests: in train_many's runs the helper idles 50 µs before claiming every such share
     # the share offered, written before it is posted and not changed until it is done
     int kind                # TRAIN_SHARE, QUERY_SHARE, JITTER_SHARE or STEP_SHARE
     double* W               # the right-hand columns of W(1): a panel (TRAIN_SHARE, STEP_SHARE) or in place
@@ -536,6 +537,7 @@ cdef Handover* take_helper() noexcept:
             return NULL
         h.forks, h.slow, h.late = forks_seen, helper_mode == 3, helper_mode == 5
         h.once, h.placed, h.stalls = helper_mode == 4, helper_mode == 6, helper_mode == 7
+        h.hiccup_every = 1500 if helper_mode == 8 else 64 if helper_mode == 9 else 0
         h.shares_left = 1 if h.once else -1
         h.bed = bed_new()
         if h.bed == NULL or (helper_mode != 2 and not start_thread(helper_main, h)):
@@ -559,7 +561,10 @@ def _set_helper_mode(int mode):
     if the system had put it there), which it may leave; 7, a thread whose train_many runs
     idle 30 µs now and then, the helper after some of its replies and the calling thread
     after sending some of its lines (so that either runs a step ahead of the other); the
-    calling thread then takes no share back before ``patience`` spins.
+    calling thread then takes no share back before ``patience`` spins; 8, a thread that in
+    train_many's runs idles 50 µs before it claims every 1,500th share (a moment the host
+    took its CPU for), so that the calling thread takes that share back; 9, the same every
+    64th share.
     Takes effect for the next helper started (``_forget_helper`` makes the next call start one)."""
     global helper_mode
     helper_mode = mode
@@ -616,6 +621,16 @@ cdef inline void stall(Handover* h, long number, long every) noexcept nogil:
     if h.stalls and number % every == 0:
         began = split_now()
         while split_now() - began < 30e-6:
+            split_pause()
+
+
+cdef inline void hiccup(Handover* h, long number) noexcept nogil:
+    """Tests (modes 8 and 9): idle 50 µs before claiming share ``number`` if it is one of every
+    ``h.hiccup_every``."""
+    cdef double began
+    if h.hiccup_every and number % h.hiccup_every == 0:
+        began = split_now()
+        while split_now() - began < 50e-6:
             split_pause()
 
 

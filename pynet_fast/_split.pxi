@@ -187,6 +187,7 @@ cdef long helper_run(Handover* h, long number) noexcept nogil:
         back_errors(net, Q, S, h.exact)
         if h.bias:
             update_biases_above(net, Q, S, h.rate)
+        hiccup(h, number)
         if h.shares_left == 0 or not split_claim(&h.claimed, number - 1, number):
             return number  # (tests: a helper with no shares left leaves the rest to the calling thread)
         if h.shares_left > 0:

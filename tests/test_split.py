@@ -246,6 +246,38 @@ def test_a_helper_that_stops_helping_is_paused_and_tried_less_often(split_networ
 
 
 @pytest.mark.serial  # times the helper thread: with no other tests beside it
+def test_a_helper_late_now_and_then_is_offered_a_new_run_at_once(split_network, helper_mode):
+    # mode 8 idles 50 µs before it claims every 1,500th share (the host stopped its CPU for
+    # a moment): the calling thread takes that share back and the helper leaves the run.
+    # Such a leaving, 1,024 steps or more after the last, is offered a new run at the next
+    # step, so the helper misses only the steps of its absence, some 25-50 of a 12-40-3
+    # network's, two or three times a call (pausing it 256 steps, then 512, as every leaving
+    # once did, lost 800 or more). Mode 9, late every 64th share, leaves too often: the call
+    # pauses it, 32 steps, then 64 ..., and it does few.
+    import time
+
+    def lost_steps(mode):
+        """Of one 4,000-row call's steps from the helper's first on, those it did not do."""
+        deadline = time.monotonic() + 60
+        while True:  # a new thread may not come within a call on a loaded machine
+            used, counts = calls_on_two_threads(helper_mode, mode, 2, rows=4000)
+            helped = counts[-1][0] if counts[-1] else 0
+            if helped or time.monotonic() > deadline:
+                break
+        assert used[-1] == 2 and helped, (used, counts)
+        return used, counts, 3999 - helped
+
+    used, counts, lost = lost_steps(9)
+    assert lost > 2000, (used, counts)  # paused for longer and longer
+    deadline = time.monotonic() + 60
+    while True:  # (a real moment without its CPU, besides the hiccups, may cost a pause)
+        used, counts, lost = lost_steps(8)
+        if lost < 500 or time.monotonic() > deadline:
+            break
+    assert lost < 500, (used, counts)
+
+
+@pytest.mark.serial  # times the helper thread: with no other tests beside it
 def test_a_helper_slow_to_come_still_helps_once_it_is_there(split_network, helper_mode):
     # mode 5 idles 5 ms before its first share (a slow wake), long past the first 64 steps
     # of a 12-40-3 network: it is judged from the step it first takes, and helps the rest
