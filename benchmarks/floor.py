@@ -290,5 +290,6 @@ def main():
                 "-".join(map(str, shape)), n_in * n_out * 8 / 1024,
                 " | ".join("%.2f (%.2f-%.2f)" % figures[kind] if kind in figures else "(one CPU)" for kind in KINDS)))
 
+
 if __name__ == "__main__":
     main()
