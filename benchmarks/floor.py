@@ -12,8 +12,8 @@ times, for each network of bench_speed.py,
 - ``read once``: a sum over every weight of W(1) (the bytes a query must read);
 - ``read and write once``: ``W[k] = W[k] + 1.0`` over W(1) (the bytes a step must move);
 - ``fused pass``: train_many's fused update and forward pass over W(1) on one thread, as
-  the SSE2 and AVX2 builds run it (four rows per trip along the columns; the AVX-512
-  build walks down the columns instead);
+  the SSE2 and AVX2 builds run it (four rows per trip along the columns, W(1) held in
+  pieces of at most 56 columns; the AVX-512 build walks down the columns instead);
 - ``its arithmetic alone``: the same trips, as many, over 16 rows that stay in the
   first-level cache: what the pass costs the core when no byte has to come from farther;
 - ``fused pass, two threads``: W(1) split into two panels of columns as train_many splits
@@ -23,10 +23,15 @@ times, for each network of bench_speed.py,
 and prints the median of the rounds in µs (and the fastest and slowest round) beside the
 size of W(1). Compare them with ``bench_speed.py``'s ``query`` and ``train_many`` in the same
 session: what the kernels take beyond these figures is the rest of the step and the call.
+
+A second table gives the fused pass over one panel of 784 rows by its width: the cycles
+of the time-stamp counter (x86; elsewhere ns) per 16 weights, the median of the rounds,
+the widths taking turns. It is what PIECE_COLUMNS in pynet_fast/_train.pxi rests on.
 """
 
 import argparse
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -35,6 +40,8 @@ import tempfile
 
 SHAPES = ((784, 100, 10), (784, 200, 10))
 KINDS = ("read", "read+write", "fused", "fused-in-cache", "fused-two-threads")  # the program's lines, in order
+WIDTHS = (24, 32, 40, 48, 56, 64, 80, 96, 104, 128, 160, 200)  # the second table's panels
+PIECE_COLUMNS = 56  # as in pynet_fast/_train.pxi
 
 
 def left_columns(n_out):
@@ -42,10 +49,21 @@ def left_columns(n_out):
     pynet_fast/_split.pxi): half or a little more, in whole cache lines of eight."""
     return ((n_out + 1) // 2 + 7) // 8 * 8
 
+
+def pieces(width, kernels):
+    """The widths of the pieces a panel of ``width`` columns is held in (``pieces_in`` and
+    ``piece_width`` in pynet_fast/_train.pxi): one piece in the AVX-512 build."""
+    count = 1 if kernels == "avx512" or width <= PIECE_COLUMNS else -(-width // PIECE_COLUMNS)
+    base = width // count // 4 * 4
+    wider = (width - base * count) // 4
+    widths = [base + 4 if piece < wider else base for piece in range(count - 1)]
+    return widths + [width - sum(widths)]
+
 # The clock and the comparison for qsort of the C programs here (placement.py's too).
 TIMING = r"""
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void) {
@@ -114,6 +132,10 @@ __attribute__((noinline)) static void fused_pass(double* W, long rows, long cols
 /* One panel of W(1) (rows x cols, contiguous) and its vectors. */
 typedef struct { double *W, *y, *d, *x, *o; long rows, cols; } Panel;
 
+/* A panel held in pieces side by side, each a panel of its own (to_panel in _train.pxi). */
+#define MOST_PIECES 16
+typedef struct { Panel piece[MOST_PIECES]; long count; } Pieces;
+
 static void make_panel(Panel* p, long rows, long cols) {
     long k;
     p->rows = rows;
@@ -133,9 +155,26 @@ static void make_panel(Panel* p, long rows, long cols) {
     }
 }
 
+/* "52,52": pieces of those widths, rows deep */
+static void make_pieces(Pieces* p, long rows, const char* widths) {
+    char* end;
+    p->count = 0;
+    while (*widths && p->count < MOST_PIECES) {
+        make_panel(&p->piece[p->count++], rows, strtol(widths, &end, 10));
+        widths = *end == ',' ? end + 1 : end;
+    }
+}
+
+static void fused_pieces(Pieces* p) {
+    long k;
+    for (k = 0; k < p->count; k++)
+        fused_pass(p->piece[k].W, p->piece[k].rows, p->piece[k].cols, p->piece[k].y, p->piece[k].d,
+                   p->piece[k].x, p->piece[k].o);
+}
+
 /* The helper of the two-thread pass: it starts pass k when the calling thread has posted
    it (started), and posts that it is done (finished); both threads spin, as train_many's do. */
-static Panel right;
+static Pieces right;
 static long passes, started, finished;
 
 static inline void spin(void) {
@@ -150,7 +189,7 @@ static void* helper(void* unused) {
     for (k = 1; k <= passes; k++) {
         while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < k)
             spin();
-        fused_pass(right.W, right.rows, right.cols, right.y, right.d, right.x, right.o);
+        fused_pieces(&right);
         __atomic_store_n(&finished, k, __ATOMIC_RELEASE);
     }
     return NULL;
@@ -163,14 +202,55 @@ static void report(const char* name, double* times, long rounds) {
     printf("%s %.3f %.3f %.3f\n", name, times[rounds / 2], times[0], times[rounds - 1]);
 }
 
+/* The cycles of the time-stamp counter (x86), else ns. */
+static double ticks(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return (double)__builtin_ia32_rdtsc();
+#else
+    return now() * 1e9;
+#endif
+}
+
+/* widths ROWS ROUNDS W...: the fused pass over a panel of each width, per 16 weights; the
+   widths take turns, round by round, and each round times the second half of 20 passes */
+static int by_width(int argc, char** argv) {
+    long rows = atol(argv[2]), rounds = atol(argv[3]), count = argc - 4, w, r, k;
+    Panel* panels = malloc(count * sizeof(Panel));
+    double* times = malloc(count * rounds * sizeof(double));
+    double t = 0.0;
+    for (w = 0; w < count; w++)
+        make_panel(&panels[w], rows, atol(argv[4 + w]));
+    for (r = 0; r < rounds; r++)
+        for (w = 0; w < count; w++) {
+            for (k = 0; k < 20; k++) {
+                if (k == 10)
+                    t = ticks();
+                fused_pass(panels[w].W, rows, panels[w].cols, panels[w].y, panels[w].d, panels[w].x, panels[w].o);
+                __asm__ volatile("" ::: "memory");
+            }
+            times[w * rounds + r] = (ticks() - t) / 10 / (rows * panels[w].cols / 16.0);
+        }
+    for (w = 0; w < count; w++) {
+        qsort(times + w * rounds, rounds, sizeof(double), by_value);
+        printf("%ld %.2f\n", panels[w].cols, times[w * rounds + rounds / 2]);
+    }
+    return 0;
+}
+
 int main(int argc, char** argv) {
-    long n_in = atol(argv[1]), n_out = atol(argv[2]), rounds = atol(argv[3]), split = atol(argv[4]);
-    long n = n_in * n_out, calls = 100, r, c, b;
-    double* times = malloc(rounds * sizeof(double));
+    long n_in, n_out, rounds, split, n, calls = 100, r, c, b;
+    double* times;
     double sink = 0.0, t;
-    Panel whole, left, block;
+    Panel whole;
+    Pieces all, block, left;
     pthread_t thread;
+    if (strcmp(argv[1], "widths") == 0)
+        return by_width(argc, argv);
+    n_in = atol(argv[1]), n_out = atol(argv[2]), rounds = atol(argv[3]), split = atol(argv[4]);
+    n = n_in * n_out;
+    times = malloc(rounds * sizeof(double));
     make_panel(&whole, n_in, n_out);
+    make_pieces(&all, n_in, argv[5]);
     for (r = 0; r < rounds; r++) {  /* read: the bytes a query must read */
         t = now();
         for (c = 0; c < calls; c++) {
@@ -189,22 +269,22 @@ int main(int argc, char** argv) {
         times[r] = (now() - t) / calls * 1e6;
     }
     report("read+write", times, rounds);
-    for (r = 0; r < rounds; r++) {  /* the fused pass over all of W(1), one thread */
+    for (r = 0; r < rounds; r++) {  /* the fused pass over all of W(1), in pieces, one thread */
         t = now();
         for (c = 0; c < calls; c++) {
-            fused_pass(whole.W, n_in, n_out, whole.y, whole.d, whole.x, whole.o);
+            fused_pieces(&all);
             __asm__ volatile("" ::: "memory");
         }
         times[r] = (now() - t) / calls * 1e6;
     }
     report("fused", times, rounds);
     /* its arithmetic alone: the same number of trips over BLOCK_ROWS rows again and again */
-    make_panel(&block, BLOCK_ROWS, n_out);
+    make_pieces(&block, BLOCK_ROWS, argv[5]);
     for (r = 0; r < rounds; r++) {
         t = now();
         for (c = 0; c < calls; c++) {
             for (b = 0; b + BLOCK_ROWS <= n_in; b += BLOCK_ROWS)
-                fused_pass(block.W, BLOCK_ROWS, n_out, block.y, block.d, block.x, block.o);
+                fused_pieces(&block);
             __asm__ volatile("" ::: "memory");
         }
         times[r] = (now() - t) / calls * 1e6 * n_in / (n_in / BLOCK_ROWS * BLOCK_ROWS);
@@ -215,8 +295,8 @@ int main(int argc, char** argv) {
        (split 0: one CPU, not timed) */
     if (split == 0)
         return sink == 12345.0;
-    make_panel(&left, n_in, split);
-    make_panel(&right, n_in, n_out - split);
+    make_pieces(&left, n_in, argv[6]);
+    make_pieces(&right, n_in, argv[7]);
     passes = rounds * calls;
     pthread_create(&thread, NULL, helper, NULL);
     for (r = 0; r < rounds; r++) {
@@ -225,7 +305,7 @@ int main(int argc, char** argv) {
             long k = r * calls + c + 1;
             t = now();
             __atomic_store_n(&started, k, __ATOMIC_RELEASE);
-            fused_pass(left.W, n_in, split, left.y, left.d, left.x, left.o);
+            fused_pieces(&left);
             while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < k)
                 spin();
             total += now() - t;
@@ -234,7 +314,7 @@ int main(int argc, char** argv) {
     }
     pthread_join(thread, NULL);
     report("fused-two-threads", times, rounds);
-    sink += whole.o[0] + block.o[0] + left.o[0] + right.o[0];
+    sink += whole.o[0] + block.piece[0].o[0] + all.piece[0].o[0] + left.piece[0].o[0] + right.piece[0].o[0];
     return sink == 12345.0;  /* keeps the sums */
 }
 """
@@ -283,12 +363,23 @@ def main():
         for shape in SHAPES:
             n_in, n_out = shape[0], shape[1]
             split = left_columns(n_out) if (os.cpu_count() or 1) > 1 else 0
-            lines = subprocess.run([program, str(n_in), str(n_out), str(args.repeats), str(split)],
+            held = [",".join(map(str, pieces(width, kernels))) for width in (n_out, split or 1, n_out - split)]
+            lines = subprocess.run([program, str(n_in), str(n_out), str(args.repeats), str(split)] + held,
                                    check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout.split("\n")
             figures = {line.split()[0]: tuple(map(float, line.split()[1:])) for line in lines if line}
             print("| %s | %.0f KB | %s |" % (
                 "-".join(map(str, shape)), n_in * n_out * 8 / 1024,
                 " | ".join("%.2f (%.2f-%.2f)" % figures[kind] if kind in figures else "(one CPU)" for kind in KINDS)))
+        print()
+        print("The fused pass over one panel of %d rows, by its width: %s per 16 weights, median of %d rounds"
+              % (SHAPES[0][0], "cycles" if platform.machine() in ("x86_64", "AMD64", "i386", "i686") else "ns",
+                 args.repeats))
+        print()
+        lines = subprocess.run([program, "widths", str(SHAPES[0][0]), str(args.repeats)] + list(map(str, WIDTHS)),
+                               check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout.split()
+        print("| columns | " + " | ".join(lines[0::2]) + " |")
+        print("|---|" + "---:|" * len(WIDTHS))
+        print("| per 16 weights | " + " | ".join(lines[1::2]) + " |")
 
 
 if __name__ == "__main__":

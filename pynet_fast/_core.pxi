@@ -631,7 +631,9 @@ cdef class Core:
         """``total`` plus the losses of a training step on each row pair of X and T, on two
         threads when the call and the helper allow it (train_rows)."""
         cdef const Layout* net = &self.net
-        cdef Py_ssize_t count = X.shape[0]
+        cdef Py_ssize_t count = X.shape[0], n_in = net.n[0], n_out = net.n[1]
+        cdef double[::1] panel = None
+        cdef double* W1 = NULL
         if threads > 1 and CAN_SPLIT and net.n[1] >= SPLIT_COLUMNS and count > 1:
             if self.split_rest == 0:
                 split_total = self._train_rows_split(X, T, rate, exact, bias, patience, total)
@@ -639,9 +641,16 @@ cdef class Core:
                     return split_total
             else:
                 self.split_rest -= 1
+        if count > 1 and pieces_in(n_out) > 1:  # W(1) in pieces for the call (see pieces_in)
+            panel = _block(panel_size(n_in, n_out))
+            W1 = &panel[0]
         with nogil:
-            total = train_rows(net, &self.P[0], &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
+            if panel is not None:
+                to_panel(&self.P[net.w[1]], W1, n_in, n_out, 0, n_out)
+            total = train_rows(net, &self.P[0], W1, &self.S[0], &self.S_next[0], &X[0, 0], X.shape[1],
                                &T[0, 0], T.shape[1], count, rate, exact, bias, total)
+            if panel is not None:
+                from_panel(&self.P[net.w[1]], W1, n_in, n_out, 0, n_out)
         return total
 
     @property

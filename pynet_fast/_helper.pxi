@@ -279,7 +279,7 @@ ctypedef struct Handover:
     int kind                # TRAIN_SHARE, QUERY_SHARE, JITTER_SHARE or STEP_SHARE
     double* W               # the right-hand columns of W(1): a panel (TRAIN_SHARE, STEP_SHARE) or in place
     double rate
-    # QUERY_SHARE: follow_columns's arguments; STEP_SHARE: update_then_forward_layer's
+    # QUERY_SHARE: follow_columns's arguments; STEP_SHARE: update_then_forward_panel's
     const double* B
     const double* y
     double* o
@@ -463,7 +463,7 @@ cdef void* helper_main(void* arg) noexcept nogil:
                 split_store(&h.finished, posted)
                 continue
             if h.kind == STEP_SHARE:
-                update_then_forward_layer(h.W, h.B, h.rate, h.y, h.delta, h.next_input, h.o, h.n_in, h.n_out)
+                update_then_forward_panel(h.W, h.B, h.rate, h.y, h.delta, h.next_input, h.o, h.n_in, h.n_out)
                 split_store(&h.steps_helped, h.steps_helped + 1)
                 split_store(&h.finished, posted)
                 continue

@@ -435,5 +435,5 @@ cdef double[::1] _block(Py_ssize_t size):
     return raw[skip:skip + size]
 
 
-cdef inline Py_ssize_t _aligned(Py_ssize_t offset) noexcept:
+cdef inline Py_ssize_t _aligned(Py_ssize_t offset) noexcept nogil:
     return (offset + ALIGN - 1) // ALIGN * ALIGN

@@ -31,8 +31,10 @@
 # Why train_many works on a copy of W(1): the two threads would otherwise write to the
 # same rows of W(1) at once, and the cores' prefetchers pull each other's half of every
 # row back and forth (measured: five times slower than one thread). So for the length of
-# one call W(1) is copied into two panels, columns [0, s) and [s, n(1)), each contiguous
-# and on a cache line of its own; the result is copied back at the end. Y(1) and B(1),
+# one call W(1) is copied into two panels, columns [0, s) and [s, n(1)), each on cache
+# lines of its own, and held in pieces (to_panel, _train.pxi: a panel of 104 columns as
+# two of 52, where the SSE2 and AVX2 builds' pass runs faster); the result is copied
+# back at the end. Y(1) and B(1),
 # the only other things both threads write, are split at s, a multiple of eight doubles
 # from a 64-byte boundary.
 #
@@ -51,20 +53,16 @@
 
 cdef void to_panels(const double* W, double* left, double* right, Py_ssize_t n_in, Py_ssize_t n_out,
                     Py_ssize_t s) noexcept nogil:
-    """Columns [0, s) of the n_in x n_out matrix W into left (n_in x s), the rest into right."""
-    cdef Py_ssize_t i
-    for i in range(n_in):
-        memcpy(left + i * s, W + i * n_out, s * sizeof(double))
-        memcpy(right + i * (n_out - s), W + i * n_out + s, (n_out - s) * sizeof(double))
+    """Columns [0, s) of the n_in x n_out matrix W into the panel left, the rest into right (to_panel)."""
+    to_panel(W, left, n_in, n_out, 0, s)
+    to_panel(W, right, n_in, n_out, s, n_out - s)
 
 
 cdef void from_panels(double* W, const double* left, const double* right, Py_ssize_t n_in, Py_ssize_t n_out,
                       Py_ssize_t s) noexcept nogil:
     """to_panels undone."""
-    cdef Py_ssize_t i
-    for i in range(n_in):
-        memcpy(W + i * n_out, left + i * s, s * sizeof(double))
-        memcpy(W + i * n_out + s, right + i * (n_out - s), (n_out - s) * sizeof(double))
+    from_panel(W, left, n_in, n_out, 0, s)
+    from_panel(W, right, n_in, n_out, s, n_out - s)
 
 
 cdef Py_ssize_t left_columns(Py_ssize_t n_out) noexcept nogil:
@@ -75,14 +73,14 @@ cdef Py_ssize_t left_columns(Py_ssize_t n_out) noexcept nogil:
 
 
 cdef inline Py_ssize_t right_panel_at(Py_ssize_t n_in, Py_ssize_t s) noexcept:
-    """Where the right panel starts in a block of W(1)'s panels: after the left one (n_in x s),
-    on a cache line of its own."""
-    return _aligned(n_in * s)
+    """Where the right panel starts in a block of W(1)'s panels: after the left one (n_in rows,
+    s columns), on a cache line of its own."""
+    return panel_size(n_in, s)
 
 
 cdef inline Py_ssize_t panels_size(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t s) noexcept:
     """The doubles a block of W(1)'s two panels takes (to_panels, from_panels)."""
-    return right_panel_at(n_in, s) + n_in * (n_out - s)
+    return right_panel_at(n_in, s) + panel_size(n_in, n_out - s)
 
 
 cdef enum:
@@ -159,7 +157,7 @@ cdef long helper_run(Handover* h, long number) noexcept nogil:
     memcpy(S, h.S, h.s_size * sizeof(double))
     while True:
         # this step's share: (U-W) on the right-hand panel, fused with (F1, F2) of the next sample
-        update_then_forward_layer(h.W, h.P + net.b[1] + s, h.rate, h.X + k * h.xs, S + net.d[1] + s,
+        update_then_forward_panel(h.W, h.P + net.b[1] + s, h.rate, h.X + k * h.xs, S + net.d[1] + s,
                                   h.X + (k + 1) * h.xs, S_next + net.y[1] + s, n_in, n_out - s)
         reply_send(lines_of(h.run.theirs, h.run.theirs_size, number), S_next + net.y[1] + s, n_out - s, number)
         stall(h, number, 7)
@@ -259,7 +257,7 @@ cdef double train_rows_split(const Layout* net, double* P, Py_ssize_t p_size, do
                 if wake_next:  # the first run offered, or the first after a pause:
                     wake(h)    # a sleeping helper wakes to it (and takes later ones)
                     wake_next = False
-            update_then_forward_layer(left, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
+            update_then_forward_panel(left, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
                                       S_next + net.y[1], n_in, s)
             came = pause = False
             if joined or offering:
@@ -311,15 +309,15 @@ cdef double train_rows_split(const Layout* net, double* P, Py_ssize_t p_size, do
                 number += 1
                 joined = leaving = False
             if not came:
-                update_then_forward_layer(right, P + net.b[1] + s, rate, X + k * xs, S + net.d[1] + s,
+                update_then_forward_panel(right, P + net.b[1] + s, rate, X + k * xs, S + net.d[1] + s,
                                           X + (k + 1) * xs, S_next + net.y[1] + s, n_in, n_out - s)
             update_then_forward_above(net, P, S, S_next, rate)
             swap = S
             S = S_next
             S_next = swap
         else:
-            add_outer(left, rate, X + k * xs, S + net.d[1], n_in, s)
-            add_outer(right, rate, X + k * xs, S + net.d[1] + s, n_in, n_out - s)
+            add_outer_panel(left, rate, X + k * xs, S + net.d[1], n_in, s)
+            add_outer_panel(right, rate, X + k * xs, S + net.d[1] + s, n_in, n_out - s)
             update_weights_above(net, P, S, rate)
     if ever:  # the helper may still be on its way out of the run: it reads X and T until then
         while split_load(&h.finished) < run_number:
@@ -576,9 +574,9 @@ cdef void step_columns(const Layout* net, double* P, const double* S, double* S_
         if now - h.last_step < TRAIN_BURST:  # train calls in a burst: the helper should be up
             wake(h)
         h.last_step = now
-    update_then_forward_layer(left, P + net.b[1], rate, x, S + net.d[1], x_next, S_next + net.y[1], n_in, s)
+    update_then_forward_panel(left, P + net.b[1], rate, x, S + net.d[1], x_next, S_next + net.y[1], n_in, s)
     if share == 0 or taken_here(h, share):
-        update_then_forward_layer(right, P + net.b[1] + s, rate, x, S + net.d[1] + s, x_next,
+        update_then_forward_panel(right, P + net.b[1] + s, rate, x, S + net.d[1] + s, x_next,
                                   S_next + net.y[1] + s, n_in, n_out - s)
     else:
         if wait_for_helper(h, share, PATIENCE):

@@ -312,6 +312,103 @@ cdef void update_then_forward_down(double* W, double rate, const double* y, cons
         passes -= 1
 
 
+# ---------------------------------------------------------------------------------
+# W(1) in pieces: a panel of its columns held as narrow matrices side by side
+# ---------------------------------------------------------------------------------
+#
+# The fused pass of the SSE2 and AVX2 builds (update_then_forward_across) runs fastest
+# over rows of 40 to 56 columns. Measured on Zen 3 (the pass alone, over 784 rows, in
+# cycles per 16 weights; docs/speed.md): AVX2, 9.9 for 40-56 columns, 11.2-11.6 for
+# 64-128, 10.2-10.4 for 136-208; SSE2, 11.5 for 40-48, 14.0-14.7 for 96-128. So where a call
+# copies W(1) out anyway (train_many; train calls in a row, _split.pxi) it holds each
+# panel of columns as pieces of at most PIECE_COLUMNS columns, each an n_in x width
+# matrix of its own, and walks them one after the other. Every column is still walked
+# by one pass, row 0 first, by the same operations: the bits of the pass on W whole.
+# The AVX-512 build walks its columns down (update_then_forward_down) in runs of its
+# own choosing: one piece there.
+
+cdef enum:
+    PIECE_COLUMNS = 56  # the widest piece of a panel (pieces_in)
+
+
+cdef inline Py_ssize_t pieces_in(Py_ssize_t width) noexcept nogil:
+    """How many pieces a panel of ``width`` columns is held in."""
+    if COLUMNS_DOWN or width <= PIECE_COLUMNS:
+        return 1
+    return (width + PIECE_COLUMNS - 1) // PIECE_COLUMNS
+
+
+cdef inline Py_ssize_t piece_width(Py_ssize_t width, Py_ssize_t pieces, Py_ssize_t piece) noexcept nogil:
+    """The columns of piece ``piece`` of a panel of ``width`` columns in ``pieces`` pieces: as even
+    as can be in multiples of four (an AVX2 vector), the first ones wider, the last the rest."""
+    cdef Py_ssize_t base = width // pieces // 4 * 4
+    cdef Py_ssize_t wider = (width - base * pieces) // 4  # pieces [0, wider) take four columns more
+    if piece < pieces - 1:
+        return base + 4 if piece < wider else base
+    return width - (pieces - 1) * base - 4 * min(wider, pieces - 1)
+
+
+def _panel_pieces(Py_ssize_t width):
+    """For tests: the widths of the pieces a panel of ``width`` columns is held in."""
+    return [piece_width(width, pieces_in(width), piece) for piece in range(pieces_in(width))]
+
+
+cdef Py_ssize_t panel_size(Py_ssize_t n_in, Py_ssize_t width) noexcept nogil:
+    """The doubles a panel of n_in rows and ``width`` columns takes in pieces (to_panel), each
+    piece on cache lines of its own."""
+    cdef Py_ssize_t pieces = pieces_in(width), piece, size = 0
+    for piece in range(pieces):
+        size += _aligned(n_in * piece_width(width, pieces, piece))
+    return size
+
+
+cdef void to_panel(const double* W, double* panel, Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t first,
+                   Py_ssize_t width) noexcept nogil:
+    """Columns [first, first + width) of the n_in x n_out matrix W into panel, in pieces."""
+    cdef Py_ssize_t pieces = pieces_in(width), piece, i, w
+    for piece in range(pieces):
+        w = piece_width(width, pieces, piece)
+        for i in range(n_in):
+            memcpy(panel + i * w, W + i * n_out + first, w * sizeof(double))
+        panel += _aligned(n_in * w)
+        first += w
+
+
+cdef void from_panel(double* W, const double* panel, Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t first,
+                     Py_ssize_t width) noexcept nogil:
+    """to_panel undone."""
+    cdef Py_ssize_t pieces = pieces_in(width), piece, i, w
+    for piece in range(pieces):
+        w = piece_width(width, pieces, piece)
+        for i in range(n_in):
+            memcpy(W + i * n_out + first, panel + i * w, w * sizeof(double))
+        panel += _aligned(n_in * w)
+        first += w
+
+
+cdef void update_then_forward_panel(double* panel, const double* B, double rate, const double* y, const double* d,
+                                    const double* x, double* o, Py_ssize_t n_in, Py_ssize_t width) noexcept nogil:
+    """update_then_forward_layer over a panel of ``width`` columns in pieces (to_panel), piece
+    after piece; B, d and o hold the panel's columns."""
+    cdef Py_ssize_t pieces = pieces_in(width), piece, w, first = 0
+    for piece in range(pieces):
+        w = piece_width(width, pieces, piece)
+        update_then_forward_layer(panel, B + first, rate, y, d + first, x, o + first, n_in, w)
+        panel += _aligned(n_in * w)
+        first += w
+
+
+cdef void add_outer_panel(double* panel, double rate, const double* y, const double* d, Py_ssize_t n_in,
+                          Py_ssize_t width) noexcept nogil:
+    """add_outer on a panel in pieces, piece after piece (the last sample's update, U-W)."""
+    cdef Py_ssize_t pieces = pieces_in(width), piece, w, first = 0
+    for piece in range(pieces):
+        w = piece_width(width, pieces, piece)
+        add_outer(panel, rate, y, d + first, n_in, w)
+        panel += _aligned(n_in * w)
+        first += w
+
+
 cdef void update_then_forward(const Layout* net, double* P, const double* S, const double* x,
                               double* S_next, const double* x_next, double rate) noexcept nogil:
     """(U-W) for every layer of this sample (S, input x), fused with (F1, F2) of the next (S_next, x_next).
@@ -337,10 +434,13 @@ cdef void update_then_forward_above(const Layout* net, double* P, const double* 
 # Training: many samples (Core.train runs one step of the same parts)
 # ---------------------------------------------------------------------------------
 
-cdef double train_rows(const Layout* net, double* P, double* S, double* S_next, const double* X, Py_ssize_t xs,
-                       const double* T, Py_ssize_t ts, Py_ssize_t count, double rate, bint exact,
+cdef double train_rows(const Layout* net, double* P, double* W1, double* S, double* S_next, const double* X,
+                       Py_ssize_t xs, const double* T, Py_ssize_t ts, Py_ssize_t count, double rate, bint exact,
                        bint bias, double total) noexcept nogil:
-    """A training step on each of ``count`` row pairs in order (row k at X + k * xs, T + k * ts).
+    """A training step on each of ``count`` row pairs in order (row k at X + k * xs, T + k * ts),
+    with W(1) in P, or, unless W1 is NULL, in W1: a panel of all its columns in pieces
+    (to_panel). Then W(1) in P is only read for the first sample's forward pass, before
+    any update, when it equals W1.
 
     One step is (F1, F2) forward, (E-L, L1) output_error, (D, E-l or X-l) back_errors,
     (U-B) update_biases when there are biases, and (U-W) the update of the weights.
@@ -359,10 +459,18 @@ cdef double train_rows(const Layout* net, double* P, double* S, double* S_next, 
         if bias:  # before the fused pass, which starts the next sums from B(l)
             update_biases(net, P, S, rate)
         if k + 1 < count:
-            update_then_forward(net, P, S, X + k * xs, S_next, X + (k + 1) * xs, rate)
+            if W1 == NULL:
+                update_then_forward(net, P, S, X + k * xs, S_next, X + (k + 1) * xs, rate)
+            else:  # the same, W(1) in pieces
+                update_then_forward_panel(W1, P + net.b[1], rate, X + k * xs, S + net.d[1], X + (k + 1) * xs,
+                                          S_next + net.y[1], net.n[0], net.n[1])
+                update_then_forward_above(net, P, S, S_next, rate)
             swap = S
             S = S_next
             S_next = swap
-        else:
+        elif W1 == NULL:
             update_weights(net, P, S, X + k * xs, rate)
+        else:  # the same, W(1) in pieces
+            add_outer_panel(W1, rate, X + k * xs, S + net.d[1], net.n[0], net.n[1])
+            update_weights_above(net, P, S, rate)
     return total

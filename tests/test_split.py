@@ -9,10 +9,12 @@ point where the columns are divided, with biases, both error rules and two hidde
 layers, and that a refused call leaves the weights as they were.
 """
 
+import sys
+
 import pytest
 
 import pynet
-from helpers import bits, load_backend
+from helpers import ROOT, bits, load_backend
 from test_kernel_builds import build, runnable_builds, with_build  # noqa: F401 (build is a fixture)
 from test_parity import made_data
 
@@ -44,10 +46,37 @@ def train_both(build, hidden, bias=False, rule="seed", count=None, n_in=23, n_ou
     return compiled
 
 
-@pytest.mark.parametrize("width", [32, 33, 39, 40, 41, 47, 48, 49, 55, 56, 57, 100])
+@pytest.mark.parametrize("width", [32, 33, 39, 40, 41, 47, 48, 49, 55, 56, 57, 100, 113, 150, 233])
 def test_each_split_width_matches_pynet(split_network, build, width):  # noqa: F811
+    # from 113 columns on, a panel is held in two pieces or more (pieces_in, _train.pxi)
     net = train_both(build, [width], bias=width % 2 == 1, rule="exact" if width % 3 == 0 else "seed")
     assert net._core.threads_used == 2, "the split did not run"
+
+
+@pytest.mark.parametrize("width", [56, 57, 100, 150, 233])
+def test_each_width_on_one_thread_matches_pynet(split_network, monkeypatch, build, width):  # noqa: F811
+    # one thread: from 57 columns on, W(1) is held in pieces for the call
+    monkeypatch.setattr(split_network, "TRAIN_THREADS", 1)
+    net = train_both(build, [width], bias=width % 2 == 0, rule="exact" if width % 3 == 0 else "seed")
+    assert net._core.threads_used == 1
+
+
+@pytest.mark.parametrize("width", [1, 3, 4, 55, 56, 57, 60, 64, 100, 104, 111, 112, 113, 150, 200, 233, 1000])
+def test_panels_are_held_in_pieces_of_at_most_56_columns(build, width):  # noqa: F811
+    module = load_backend("fast")._select.load(build)
+    pieces = module._panel_pieces(width)
+    assert sum(pieces) == width and min(pieces) > 0
+    if build == "avx512":  # its pass walks columns down, in runs of its own: one piece
+        assert pieces == [width]
+    else:
+        assert len(pieces) == -(-width // 56) and max(pieces) <= 56
+        assert all(piece % 4 == 0 for piece in pieces[:-1]) and max(pieces) - min(pieces) <= 7
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import floor
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    assert floor.pieces(width, build) == pieces  # the benchmark's copy of the rule
 
 
 @pytest.mark.parametrize("first, second", [(40, 3), (64, 33), (35, 70)])

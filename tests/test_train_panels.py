@@ -52,7 +52,8 @@ def train_both(pure, compiled, inputs, targets):
 
 @pytest.mark.parametrize("mode", [0, 1, 2, 4])
 @pytest.mark.parametrize("shape", [(784, [100], 10, {}), (large_enough(33), [33], 4, {"bias": True}),
-                                   (large_enough(57), [57, 17], 3, {"bias": True, "rule": "exact"})])
+                                   (large_enough(57), [57, 17], 3, {"bias": True, "rule": "exact"}),
+                                   (large_enough(150), [150], 4, {"bias": True})])  # (panels in pieces)
 def test_train_calls_in_a_row_give_pynets_bits(panels, helper_mode, build, mode, shape):  # noqa: F811
     helper_mode(mode)  # a helper, none to be had, one that never helps, one that helps once per wake
     n_in, hidden, n_out, options = shape
