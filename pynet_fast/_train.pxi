@@ -317,11 +317,12 @@ cdef void update_then_forward_down(double* W, double rate, const double* y, cons
 # ---------------------------------------------------------------------------------
 #
 # The fused pass of the SSE2 and AVX2 builds (update_then_forward_across) runs fastest
-# over rows of 40 to 56 columns. Measured on Zen 3 (the pass alone, over 784 rows, in
-# cycles per 16 weights; docs/speed.md): AVX2, 9.9 for 40-56 columns, 11.2-11.6 for
-# 64-128, 10.2-10.4 for 136-208; SSE2, 11.5 for 40-48, 14.0-14.7 for 96-128. So where a call
-# copies W(1) out anyway (train_many; train calls in a row, _split.pxi) it holds each
-# panel of columns as pieces of at most PIECE_COLUMNS columns, each an n_in x width
+# over narrow rows: on Zen 3, 10-20% faster with AVX2 over rows of 24 to 56 columns than
+# of 80 to 128, 5-12% with SSE2 (the pass alone, benchmarks/floor.py; docs/speed.md).
+# Wider rows do better again (160-200 columns), so it is no matter of cache. Where a call
+# copies W(1) out anyway (train_many on two threads and train calls in a row, _split.pxi),
+# and for a train_many call on one thread (Core._train_part), it holds each panel of
+# columns as pieces of at most PIECE_COLUMNS columns, each an n_in x width
 # matrix of its own, and walks them one after the other. Every column is still walked
 # by one pass, row 0 first, by the same operations: the bits of the pass on W whole.
 # The AVX-512 build walks its columns down (update_then_forward_down) in runs of its
